@@ -1,0 +1,1 @@
+"""Training and distributed-run helpers (model wrappers, launch setup)."""

@@ -1,0 +1,32 @@
+"""Install mmt-challenge with its pinned stack (see ARCHITECTURE.md, "Stack")."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+version = {}
+exec(Path('mmt_challenge/version.py').read_text(), version)
+
+setup(
+    name='mmt-challenge',
+    version=version['__version__'],
+    description='Multi-label video recognition challenges (M-MiT) on MMAction2',
+    long_description=Path('README.md').read_text(encoding='utf-8'),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['mmt_challenge', 'mmt_challenge.*']),
+    python_requires='>=3.11',
+    install_requires=[
+        'torch==2.13.0',
+        'mmengine==0.10.7',
+        'mmcv-lite==2.1.0',
+        'mmaction2==1.2.0',
+        'decord==0.6.0',
+        'importlib_metadata',  # mmaction2 imports it without declaring it
+        'numpy<2',  # mmcv-lite 2.1.0 and decord 0.6.0 predate numpy 2
+        'opencv-python-headless',
+        'pandas',
+        'scikit-learn',
+        'scipy',
+        'matplotlib',
+    ],
+    extras_require={'tests': ['pytest', 'pytest-timeout']},
+)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install the project with its test extra and run the test suite (CPU only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# The CPU build of torch comes from the local wheel cache; installing it first
+# keeps pip from resolving a CUDA build for the pinned stack.
+python -m pip install -q torch==2.13.0
+python -m pip install -q -e '.[tests]'
+python -m pytest tests -q "$@"
