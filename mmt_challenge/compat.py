@@ -17,9 +17,12 @@ Everything the package needs to patch lives here, applied once by
    is bound to :func:`_history_buffer_getattr`, which resolves only the
    statistics methods registered on ``HistoryBuffer`` and refuses everything
    else. Loading stays weights-only: a checkpoint from elsewhere cannot run code.
+3. mmcv-lite warns on every import that ``MultiScaleDeformableAttention`` (a
+   compiled op no member uses) is missing; that one warning is silenced.
 """
 import sys
 import types
+import warnings
 
 import numpy as np
 import torch
@@ -95,5 +98,7 @@ def allow_mmengine_checkpoint_types() -> None:
 
 def apply() -> None:
     """Apply every workaround; idempotent."""
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     patch_mmaction_drn()
     allow_mmengine_checkpoint_types()

@@ -1,1 +1,12 @@
+"""M-MiT annotations, the multi-label video dataset and the mini-dataset generator."""
+from .annotation_builder import BuildSummary, build_list_file, check_video
+from .annotations import (VideoAnnotation, atomic_write_text,
+                          labels_to_multi_hot, read_label_map, read_list_file,
+                          read_mmit_csv, write_list_file)
+from .multilabel_video_dataset import MultiLabelVideoDataset
 
+__all__ = [
+    'VideoAnnotation', 'read_mmit_csv', 'read_list_file', 'write_list_file',
+    'read_label_map', 'labels_to_multi_hot', 'atomic_write_text',
+    'BuildSummary', 'build_list_file', 'check_video', 'MultiLabelVideoDataset'
+]

@@ -1,0 +1,128 @@
+"""Turn M-MiT CSVs into MMAction2 list files, leaving out unusable videos.
+
+The 2019 winners lost 737 training videos to missing or undecodable files; we
+drop them up front, list them in a report, and print the counts, so that no
+epoch trips over them later.
+"""
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from mmengine.logging import print_log
+from mmengine.utils import track_parallel_progress, track_progress
+
+from .annotations import (VideoAnnotation, atomic_write_text, read_mmit_csv,
+                          write_list_file)
+
+__all__ = ['BuildSummary', 'check_video', 'build_list_file']
+
+
+@dataclass
+class BuildSummary:
+    """What :func:`build_list_file` kept and left out.
+
+    Args:
+        kept (int): Rows written to the list file.
+        missing (list[str]): Video ids whose file does not exist.
+        undecodable (list[tuple[str, str]]): Video ids decord cannot open,
+            with the error message.
+    """
+    kept: int = 0
+    missing: List[str] = field(default_factory=list)
+    undecodable: List[Tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return len(self.missing) + len(self.undecodable)
+
+
+def check_video(path: str, decode: bool = True) -> Optional[str]:
+    """Return None if the video is usable, otherwise the reason it is not.
+
+    Args:
+        path (str): The video file.
+        decode (bool): Also open it with decord and decode its first frame.
+            Defaults to True.
+
+    Returns:
+        str | None: ``'missing'``, ``'undecodable: <error>'`` or None.
+    """
+    if not osp.isfile(path):
+        return 'missing'
+    if not decode:
+        return None
+    import decord
+    try:
+        reader = decord.VideoReader(path, num_threads=1)
+        if len(reader) == 0:
+            return 'undecodable: no frames'
+        reader[0]
+    except Exception as error:  # decord raises DECORDError or RuntimeError
+        message = ' '.join(str(error).split())  # decord errors span lines
+        return f'undecodable: {type(error).__name__}: {message}'
+    return None
+
+
+def _check_task(args: Tuple[str, bool]) -> Optional[str]:
+    return check_video(*args)
+
+
+def build_list_file(csv_path: str,
+                    video_root: str,
+                    out_path: str,
+                    *,
+                    num_classes: Optional[int] = None,
+                    report_path: Optional[str] = None,
+                    decode_check: bool = True,
+                    allow_unlabelled: bool = False,
+                    workers: int = 1) -> BuildSummary:
+    """Write the MMAction2 list file for one M-MiT split.
+
+    Args:
+        csv_path (str): M-MiT CSV (``trainingSet.csv``, ``validationSet.csv``).
+        video_root (str): Directory the CSV's relative paths start from.
+        out_path (str): The list file to write (atomically).
+        num_classes (int, optional): Check labels lie in ``[0, num_classes)``.
+            Defaults to None.
+        report_path (str, optional): Where to list the videos left out, one
+            per line as ``<video id>\\t<reason>``. Defaults to
+            ``<out_path>.dropped.txt``.
+        decode_check (bool): Open every video with decord, not only check it
+            exists. Defaults to True.
+        allow_unlabelled (bool): Accept rows without labels (test split).
+            Defaults to False.
+        workers (int): Processes for the video checks. Defaults to 1.
+
+    Returns:
+        BuildSummary: Counts and the videos left out.
+    """
+    records = read_mmit_csv(
+        csv_path, num_classes=num_classes, allow_unlabelled=allow_unlabelled)
+    tasks = [(osp.join(video_root, r.video_id), decode_check) for r in records]
+    print_log(f'Checking {len(tasks)} videos of {csv_path}', logger='current')
+    if workers > 1:
+        reasons = track_parallel_progress(_check_task, tasks, workers)
+    else:
+        reasons = track_progress(_check_task, tasks)
+
+    summary = BuildSummary()
+    kept: List[VideoAnnotation] = []
+    for record, reason in zip(records, reasons):
+        if reason is None:
+            kept.append(record)
+        elif reason == 'missing':
+            summary.missing.append(record.video_id)
+        else:
+            summary.undecodable.append((record.video_id, reason))
+    summary.kept = write_list_file(out_path, kept)
+
+    report_path = report_path or f'{out_path}.dropped.txt'
+    report = [f'{vid}\tmissing' for vid in summary.missing]
+    report += [f'{vid}\t{reason}' for vid, reason in summary.undecodable]
+    atomic_write_text(report_path, ''.join(line + '\n' for line in report))
+    print_log(
+        f'{out_path}: kept {summary.kept} of {len(records)} videos; left out '
+        f'{len(summary.missing)} missing and {len(summary.undecodable)} '
+        f'undecodable (listed in {report_path})',
+        logger='current')
+    return summary

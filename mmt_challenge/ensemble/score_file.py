@@ -1,0 +1,518 @@
+"""Score files: one member's dense multi-scale test predictions on one split.
+
+A score file is a NumPy ``.npz`` archive written with :func:`numpy.savez`
+(no pickled objects; it loads with ``allow_pickle=False``):
+
+============== ========================= =====================================
+key            dtype, shape              meaning
+============== ========================= =====================================
+video_ids      unicode ``[N]``           the annotation's relative paths; unique
+class_names    unicode ``[C]``           class names in class-index order
+scores         float32 ``[N, S, C]``     per-scale sigmoid probabilities,
+                                         averaged over clips and crops
+scales         int64 ``[S]``             test short-side scales in pixels,
+                                         unique; 0 means "not one scale"
+                                         (a fused file, or unknown)
+num_clips      int64, 0-d                clips sampled per video
+num_crops      int64, 0-d                crops per clip
+meta           unicode, 0-d              a JSON object: ``config``,
+                                         ``checkpoint``, ``created`` (ISO 8601
+                                         UTC), ``tool``, ``mmt_challenge``
+                                         (version), ``score_file_version``
+view_scores    float32 ``[N, S, V, C]``  optional: every view's probabilities,
+                                         ``V = num_clips * num_crops``, view
+                                         ``v = clip * num_crops + crop``
+============== ========================= =====================================
+
+Rows are keyed by ``video_ids``: every consumer joins on video id, never on
+row position.
+"""
+import datetime
+import json
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from ..version import __version__
+from ._atomic import atomic_open
+
+__all__ = ['ScoreFile', 'save_score_file', 'load_score_file', 'make_meta',
+           'SCORE_FILE_VERSION']
+
+SCORE_FILE_VERSION = 1
+_REQUIRED_KEYS = ('video_ids', 'class_names', 'scores', 'scales', 'num_clips',
+                  'num_crops', 'meta')
+_OPTIONAL_KEYS = ('view_scores', )
+
+
+def _as_str_array(value: Any, name: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.ndim != 1:
+        raise ValueError(f'{name} must be 1-D, got shape {array.shape}')
+    if array.dtype.kind == 'O':
+        for i, item in enumerate(array):
+            if not isinstance(item, str):
+                raise TypeError(f'{name}[{i}] is {type(item).__name__} '
+                                f'{item!r}, expected str')
+        array = array.astype(str) if len(array) else array.astype('U1')
+    elif array.dtype.kind != 'U':
+        if len(array) == 0:
+            return array.astype('U1')
+        raise TypeError(f'{name} must hold strings, got dtype {array.dtype}')
+    return array
+
+
+def _first_bad_rows(bad: np.ndarray, video_ids: np.ndarray) -> str:
+    rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
+    shown = ', '.join(repr(str(video_ids[r])) for r in rows[:3])
+    more = f' and {len(rows) - 3} more' if len(rows) > 3 else ''
+    return f'{len(rows)} video(s): {shown}{more}'
+
+
+def _check_probabilities(array: np.ndarray, name: str,
+                         video_ids: np.ndarray) -> None:
+    """Finite and in [0, 1]; min/max first so a valid array costs two
+    reductions."""
+    if array.size == 0:
+        return
+    low, high = array.min(), array.max()
+    if not (np.isfinite(low) and np.isfinite(high)):
+        bad = ~np.isfinite(array)
+        raise ValueError(f'{name} has non-finite values (NaN or inf) for '
+                         f'{_first_bad_rows(bad, video_ids)}')
+    if low < 0 or high > 1:
+        bad = (array < 0) | (array > 1)
+        raise ValueError(
+            f'{name} must be probabilities in [0, 1], found values in '
+            f'[{low:g}, {high:g}] for {_first_bad_rows(bad, video_ids)} '
+            '(logits or softmax scores? score files hold sigmoid '
+            'probabilities)')
+
+
+def make_meta(*,
+              config: Optional[str] = None,
+              checkpoint: Optional[str] = None,
+              tool: Optional[str] = None,
+              **extra) -> Dict[str, Any]:
+    """Build the ``meta`` record of a score file.
+
+    Args:
+        config (str, optional): The config file that built the model.
+            Defaults to None.
+        checkpoint (str, optional): The checkpoint tested. Defaults to None.
+        tool (str, optional): The program that wrote the file. Defaults to
+            None.
+        **extra: Further JSON-serialisable entries.
+
+    Returns:
+        dict: With ``created`` (now, ISO 8601 UTC), ``mmt_challenge`` (the
+        package version) and ``score_file_version`` filled in.
+    """
+    return dict(
+        config=config,
+        checkpoint=checkpoint,
+        tool=tool,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='seconds'),
+        mmt_challenge=__version__,
+        score_file_version=SCORE_FILE_VERSION,
+        **extra)
+
+
+@dataclass(eq=False)
+class ScoreFile:
+    """One member's test predictions, keyed by video id.
+
+    Construction converts the arrays to their storage dtypes and validates
+    everything (see :meth:`validate`), so a ``ScoreFile`` in hand is valid.
+
+    Args:
+        video_ids (np.ndarray): ``[N]`` str, unique, the annotation's relative
+            paths.
+        class_names (np.ndarray): ``[C]`` str, unique.
+        scores (np.ndarray): ``[N, S, C]`` float, sigmoid probabilities per
+            scale, averaged over clips and crops. Stored as float32.
+        scales (np.ndarray): ``[S]`` int, unique, short-side scales in pixels;
+            0 stands for "not one scale" (fused or unknown).
+        num_clips (int): Clips per video. Defaults to 1.
+        num_crops (int): Crops per clip. Defaults to 1.
+        meta (dict): JSON-serialisable provenance, see :func:`make_meta`.
+            Defaults to an empty dict.
+        view_scores (np.ndarray, optional): ``[N, S, V, C]`` float, every
+            view's probabilities, ``V = num_clips * num_crops``; their mean
+            over views must equal ``scores``. Defaults to None.
+    """
+    video_ids: np.ndarray
+    class_names: np.ndarray
+    scores: np.ndarray
+    scales: np.ndarray
+    num_clips: int = 1
+    num_crops: int = 1
+    meta: Dict[str, Any] = field(default_factory=dict)
+    view_scores: Optional[np.ndarray] = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def num_videos(self) -> int:
+        return self.scores.shape[0]
+
+    @property
+    def num_scales(self) -> int:
+        return self.scores.shape[1]
+
+    @property
+    def num_classes(self) -> int:
+        return self.scores.shape[2]
+
+    def validate(self) -> None:
+        """Convert fields to their storage dtypes and check them.
+
+        Raises:
+            TypeError: A field of the wrong kind (e.g. integer scores).
+            ValueError: Inconsistent shapes, duplicate or empty ids or class
+                names, non-finite or out-of-range probabilities (naming the
+                videos), bad scales or view counts.
+        """
+        self.video_ids = _as_str_array(self.video_ids, 'video_ids')
+        self.class_names = _as_str_array(self.class_names, 'class_names')
+        for name, values in (('video_ids', self.video_ids),
+                             ('class_names', self.class_names)):
+            if len(values) == 0:
+                raise ValueError(f'{name} is empty')
+            empty = np.flatnonzero(np.char.str_len(values) == 0)
+            if len(empty):
+                raise ValueError(f'{name}[{empty[0]}] is an empty string')
+            uniques, first, counts = np.unique(
+                values, return_index=True, return_counts=True)
+            if (counts > 1).any():
+                dup = np.flatnonzero(counts > 1)
+                rows = np.flatnonzero(values == uniques[dup[0]])
+                raise ValueError(
+                    f'duplicate {name[:-1].replace("_", " ")} '
+                    f'{str(uniques[dup[0]])!r} at rows {rows.tolist()} '
+                    f'({len(dup)} duplicated in all)')
+
+        self.scores = np.asarray(self.scores)
+        if self.scores.dtype.kind != 'f':
+            raise TypeError(
+                f'scores must be floating point, got dtype {self.scores.dtype}')
+        self.scores = self.scores.astype(np.float32, copy=False)
+        num_videos, num_classes = len(self.video_ids), len(self.class_names)
+        if self.scores.ndim != 3 or self.scores.shape[0] != num_videos or \
+                self.scores.shape[2] != num_classes:
+            raise ValueError(
+                f'scores must have shape [N, S, C] = [{num_videos}, S, '
+                f'{num_classes}] (from video_ids and class_names), got '
+                f'{self.scores.shape}')
+
+        scales = np.asarray(self.scales)
+        integral = scales.dtype.kind in 'iu' or (
+            scales.dtype.kind == 'f' and np.all(scales == np.round(scales)))
+        if scales.ndim != 1 or not integral:
+            raise ValueError(f'scales must be a 1-D list of integers, got '
+                             f'{scales.tolist()}')
+        self.scales = scales.astype(np.int64)
+        if len(self.scales) != self.scores.shape[1]:
+            raise ValueError(
+                f'scores has {self.scores.shape[1]} scale(s) but scales lists '
+                f'{len(self.scales)}: {self.scales.tolist()}')
+        if len(self.scales) == 0:
+            raise ValueError('a score file needs at least one scale')
+        if len(set(self.scales.tolist())) != len(self.scales) or \
+                (self.scales < 0).any():
+            raise ValueError(f'scales must be unique and >= 0, got '
+                             f'{self.scales.tolist()}')
+
+        for name in ('num_clips', 'num_crops'):
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                value = value.item()
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, np.integer)) or value < 1:
+                raise ValueError(f'{name} must be a positive integer, got '
+                                 f'{value!r}')
+            setattr(self, name, int(value))
+
+        if not isinstance(self.meta, dict):
+            raise TypeError(f'meta must be a dict, got '
+                            f'{type(self.meta).__name__}')
+        try:
+            json.dumps(self.meta)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f'meta must be JSON-serialisable: {e}') from None
+
+        _check_probabilities(self.scores, 'scores', self.video_ids)
+
+        if self.view_scores is not None:
+            views = np.asarray(self.view_scores)
+            if views.dtype.kind != 'f':
+                raise TypeError(f'view_scores must be floating point, got '
+                                f'dtype {views.dtype}')
+            self.view_scores = views.astype(np.float32, copy=False)
+            num_views = self.num_clips * self.num_crops
+            expected = (num_videos, len(self.scales), num_views, num_classes)
+            if self.view_scores.shape != expected:
+                raise ValueError(
+                    f'view_scores must have shape [N, S, V, C] = '
+                    f'{list(expected)} (V = num_clips * num_crops = '
+                    f'{self.num_clips} * {self.num_crops}), got '
+                    f'{list(self.view_scores.shape)}')
+            _check_probabilities(self.view_scores, 'view_scores',
+                                 self.video_ids)
+            mean = self.view_scores.mean(axis=2, dtype=np.float64)
+            off = np.abs(mean - self.scores) > 1e-4
+            if off.any():
+                raise ValueError(
+                    'scores must be the mean of view_scores over views; they '
+                    f'differ for {_first_bad_rows(off, self.video_ids)}')
+
+    def scale_indices(self, scales: Optional[Sequence[int]]) -> List[int]:
+        """Positions of ``scales`` along the S axis (all if None)."""
+        if scales is None:
+            return list(range(self.num_scales))
+        position = {s: i for i, s in enumerate(self.scales.tolist())}
+        indices = []
+        for scale in scales:
+            if scale not in position:
+                raise ValueError(
+                    f'scale {scale!r} is not in this score file; it has '
+                    f'scales {self.scales.tolist()}')
+            indices.append(position[scale])
+        if len(set(indices)) != len(indices):
+            raise ValueError(f'scales repeats a scale: {list(scales)}')
+        return indices
+
+    def select(self,
+               *,
+               scales: Optional[Sequence[int]] = None,
+               views: Optional[Sequence[int]] = None) -> np.ndarray:
+        """Probabilities of some scales, averaged over some views.
+
+        Args:
+            scales (Sequence[int], optional): Scale values (pixels), as in
+                ``self.scales``. Defaults to None (all scales).
+            views (Sequence[int], optional): View indices in
+                ``[0, num_clips * num_crops)``; needs ``view_scores``.
+                Defaults to None (the stored average over all views).
+
+        Returns:
+            np.ndarray: ``[N, len(scales), C]`` float32.
+        """
+        indices = self.scale_indices(scales)
+        if views is None:
+            return self.scores[:, indices]
+        if self.view_scores is None:
+            raise ValueError('views were requested but this score file has no '
+                             'view_scores')
+        num_views = self.view_scores.shape[2]
+        views = list(views)
+        bad = [v for v in views if not 0 <= int(v) < num_views]
+        if bad or not views or len(set(views)) != len(views):
+            raise ValueError(f'views must be distinct indices in [0, '
+                             f'{num_views}), got {views}')
+        return self.view_scores[:, indices][:, :, views].mean(
+            axis=2, dtype=np.float32)
+
+
+def save_score_file(path: str, score_file: ScoreFile) -> None:
+    """Validate ``score_file`` and write it to ``path`` atomically.
+
+    ``meta`` gains ``created``, ``mmt_challenge`` and ``score_file_version``
+    where it lacks them (the object passed in is not modified).
+
+    Args:
+        path (str): Output file; must end with ``.npz``.
+        score_file (ScoreFile): What to write.
+    """
+    if not path.endswith('.npz'):
+        raise ValueError(f'score files are .npz archives, got path {path!r}')
+    if not isinstance(score_file, ScoreFile):
+        raise TypeError(f'expected a ScoreFile, got '
+                        f'{type(score_file).__name__}')
+    score_file.validate()
+    meta = {**make_meta(), **score_file.meta}
+    arrays = dict(
+        video_ids=score_file.video_ids,
+        class_names=score_file.class_names,
+        scores=score_file.scores,
+        scales=score_file.scales,
+        num_clips=np.array(score_file.num_clips, dtype=np.int64),
+        num_crops=np.array(score_file.num_crops, dtype=np.int64),
+        meta=np.array(json.dumps(meta)))
+    if score_file.view_scores is not None:
+        arrays['view_scores'] = score_file.view_scores
+    with atomic_open(path, 'wb') as f:
+        np.savez(f, **arrays)
+
+
+def _load_npz(path: str) -> ScoreFile:
+    with np.load(path, allow_pickle=False) as archive:
+        keys = set(archive.files)
+        missing = [k for k in _REQUIRED_KEYS if k not in keys]
+        if missing:
+            raise ValueError(f'missing key(s) {missing}; found {sorted(keys)}')
+        unknown = sorted(keys - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))
+        if unknown:
+            warnings.warn(f'{path}: ignoring unknown key(s) {unknown}')
+        fields = {k: archive[k] for k in _REQUIRED_KEYS + _OPTIONAL_KEYS
+                  if k in keys}
+    meta = fields['meta']
+    if meta.shape != () or meta.dtype.kind != 'U':
+        raise ValueError(f'meta must be a 0-d string array holding JSON, got '
+                         f'dtype {meta.dtype} shape {meta.shape}')
+    try:
+        fields['meta'] = json.loads(str(meta[()]))
+    except json.JSONDecodeError as e:
+        raise ValueError(f'meta is not valid JSON: {e}') from None
+    for name in ('num_clips', 'num_crops'):
+        if fields[name].shape != ():
+            raise ValueError(f'{name} must be a 0-d integer, got shape '
+                             f'{fields[name].shape}')
+    return ScoreFile(**fields)
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if hasattr(value, 'detach'):  # torch.Tensor
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _load_dump(path: str, *, ann_file: Optional[str], scale: int,
+               class_names: Optional[Union[str, Sequence[str]]],
+               sigmoid: bool) -> ScoreFile:
+    import mmengine
+
+    from ..datasets.annotations import read_label_map, read_list_file
+
+    results = mmengine.load(path)  # unpickles: runs code, see the docstring
+    if not isinstance(results, (list, tuple)) or not results:
+        raise ValueError('expected a non-empty list of per-sample results '
+                         f'(tools/test.py --dump), got '
+                         f'{type(results).__name__}')
+    scores, gt_labels, dump_ids = [], [], []
+    for i, sample in enumerate(results):
+        if hasattr(sample, 'to_dict'):
+            sample = sample.to_dict()
+        if not isinstance(sample, dict) or 'pred_score' not in sample:
+            raise ValueError(f'sample {i} has no pred_score')
+        if isinstance(sample['pred_score'], dict):
+            raise ValueError(f'sample {i}: pred_score is a dict (several '
+                             'heads); dump one head per file')
+        score = _to_numpy(sample['pred_score']).astype(np.float64).ravel()
+        if scores and len(score) != len(scores[0]):
+            raise ValueError(f'sample {i} has {len(score)} scores, sample 0 '
+                             f'has {len(scores[0])}')
+        scores.append(score)
+        gt_labels.append(
+            _to_numpy(sample['gt_label']).ravel()
+            if 'gt_label' in sample else None)
+        dump_ids.append(sample.get('video_id'))
+    scores = np.stack(scores)
+    if sigmoid:
+        scores = 1 / (1 + np.exp(-scores))
+    num_classes = scores.shape[1]
+
+    if ann_file is not None:
+        records = read_list_file(
+            ann_file, num_classes=num_classes, allow_unlabelled=True)
+        if len(records) != len(scores):
+            raise ValueError(
+                f'the dump has {len(scores)} samples but {ann_file} lists '
+                f'{len(records)} videos: it is not the dump of that list')
+        video_ids = [r.video_id for r in records]
+        for row, (record, dump_id, gt) in enumerate(
+                zip(records, dump_ids, gt_labels)):
+            if dump_id is not None and dump_id != record.video_id:
+                raise ValueError(
+                    f'sample {row} is video {dump_id!r} but line '
+                    f'{record.line} of {ann_file} is {record.video_id!r}')
+            if gt is not None and record.labels:
+                if len(gt) == num_classes and set(np.unique(gt)) <= {0, 1}:
+                    gt = np.flatnonzero(gt)
+                if sorted(gt.astype(int).tolist()) != sorted(record.labels):
+                    raise ValueError(
+                        f'sample {row} has gt_label {sorted(gt.tolist())} but '
+                        f'video {record.video_id!r} (line {record.line} of '
+                        f'{ann_file}) has labels {sorted(record.labels)}: '
+                        'the dump is not in the order of that list')
+    elif all(i is not None for i in dump_ids):
+        video_ids = dump_ids
+    else:
+        raise ValueError(
+            'the dump holds no video ids; pass ann_file= (the list file the '
+            'test ran on) so that row i takes the id of line i')
+
+    if class_names is None:
+        class_names = [str(c) for c in range(num_classes)]
+    elif isinstance(class_names, str):
+        class_names = read_label_map(class_names)
+    if len(class_names) != num_classes:
+        raise ValueError(f'{len(class_names)} class names for '
+                         f'{num_classes} scores per sample')
+    return ScoreFile(
+        video_ids=np.asarray(video_ids, dtype=str),
+        class_names=np.asarray(class_names, dtype=str),
+        scores=scores[:, None, :].astype(np.float32),
+        scales=np.array([scale]),
+        meta=make_meta(tool='mmaction2 tools/test.py --dump', source=path,
+                       ann_file=ann_file))
+
+
+def load_score_file(path: str,
+                    *,
+                    ann_file: Optional[str] = None,
+                    scale: int = 0,
+                    class_names: Optional[Union[str, Sequence[str]]] = None,
+                    sigmoid: bool = False) -> ScoreFile:
+    """Read a score file, or an MMAction2 ``tools/test.py --dump`` pickle.
+
+    ``.npz`` files are read with ``allow_pickle=False`` and validated. The
+    other arguments apply to dumps only.
+
+    A ``.pkl`` / ``.pickle`` dump is a list with one dict per sample holding
+    ``pred_score`` (``[C]``) and usually ``gt_label`` (what mmengine's
+    ``DumpResults`` writes). It is read as a single scale. **Unpickling runs
+    arbitrary code**: only pass dumps you made yourself or trust, named
+    explicitly; nothing in this package opens a pickle it was not asked to.
+
+    Dumps normally hold no video ids. Then ``ann_file``, the list file the
+    test ran on, gives them: sample ``i`` takes the id on the file's ``i``-th
+    video line. This is the one place where the toolkit relies on row
+    position; it is checked where it can be: the counts must agree, and each
+    sample's ``gt_label`` must equal the labels on its line.
+
+    Args:
+        path (str): ``.npz`` score file or ``.pkl`` / ``.pickle`` dump.
+        ann_file (str, optional): Dumps only: the MMAction2 list file whose
+            row order is the dump's. Defaults to None.
+        scale (int): Dumps only: the test scale to record. Defaults to 0
+            (unknown).
+        class_names (str | Sequence[str], optional): Dumps only: the class
+            names, or a label map file (one name per line). Defaults to None
+            (names ``'0'`` ... ``'C-1'``).
+        sigmoid (bool): Dumps only: apply a sigmoid, for heads that dumped
+            logits (``average_clips='score'``). Defaults to False.
+
+    Returns:
+        ScoreFile: The validated contents.
+
+    Raises:
+        ValueError: A malformed file; the message starts with ``path``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'score file not found: {path}')
+    try:
+        if path.endswith('.npz'):
+            return _load_npz(path)
+        if path.endswith(('.pkl', '.pickle')):
+            return _load_dump(path, ann_file=ann_file, scale=scale,
+                              class_names=class_names, sigmoid=sigmoid)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f'{path}: {e}') from None
+    raise ValueError(f'{path}: unknown score file type; expected .npz, or '
+                     '.pkl / .pickle for an MMAction2 dump')
