@@ -3,10 +3,15 @@ from .annotation_builder import BuildSummary, build_list_file, check_video
 from .annotations import (VideoAnnotation, atomic_write_text,
                           labels_to_multi_hot, read_label_map, read_list_file,
                           read_mmit_csv, write_list_file)
+from .mini_dataset import (MINI_CLASSES, MiniClass, class_indices_by_kind,
+                           generate_mini_dataset, load_mini_classes,
+                           motion_class_indices)
 from .multilabel_video_dataset import MultiLabelVideoDataset
 
 __all__ = [
     'VideoAnnotation', 'read_mmit_csv', 'read_list_file', 'write_list_file',
     'read_label_map', 'labels_to_multi_hot', 'atomic_write_text',
-    'BuildSummary', 'build_list_file', 'check_video', 'MultiLabelVideoDataset'
+    'BuildSummary', 'build_list_file', 'check_video', 'MultiLabelVideoDataset',
+    'MINI_CLASSES', 'MiniClass', 'generate_mini_dataset', 'load_mini_classes',
+    'class_indices_by_kind', 'motion_class_indices'
 ]

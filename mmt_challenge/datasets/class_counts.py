@@ -52,13 +52,14 @@ def count_classes(records: Sequence[VideoAnnotation],
     _check_num_classes(num_classes)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         bad = labels[(labels < 0) | (labels >= num_classes)][0]
-        raise ValueError(f'label {int(bad)} is out of range [0, {num_classes})')
+        raise ValueError(
+            f'label {int(bad)} is out of range [0, {num_classes})')
     return np.bincount(labels, minlength=num_classes).astype(np.int64)
 
 
 def _check_num_classes(num_classes) -> None:
-    if isinstance(num_classes, bool) or not isinstance(
-            num_classes, (int, np.integer)):
+    if isinstance(num_classes, bool) or not isinstance(num_classes,
+                                                       (int, np.integer)):
         raise TypeError(f'num_classes must be an int, got '
                         f'{type(num_classes).__name__}')
     if num_classes < 1:
@@ -142,6 +143,8 @@ def load_class_counts(path: str,
     if fmt not in CLASS_COUNT_FORMATS:
         raise ValueError(f'fmt must be one of {CLASS_COUNT_FORMATS}, got '
                          f'{fmt!r}')
+    if num_classes is not None:
+        _check_num_classes(num_classes)
     if not osp.isfile(path):
         raise FileNotFoundError(f'Class counts source not found: {path}')
     if fmt == 'auto':

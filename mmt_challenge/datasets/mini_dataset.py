@@ -80,29 +80,31 @@ _APPEARANCE = (
     ('cyan_ring', 'ring', (30, 215, 230)),
     ('magenta_star', 'star', (225, 45, 215)),
 )
-# Motion pairs: (family, name of the canonical direction, name of its time
-# reversal). Image coordinates: x to the right, y down, angles from +x towards
-# +y, which is clockwise on screen.
+# Motion pairs: (family, the direction the sampler draws, the direction it
+# gets by playing that backwards). Image coordinates: x to the right, y down;
+# angles turn from +x towards +y, which is clockwise on screen.
 _MOTION_PAIRS = (
     ('translate_x', 'moving_right', 'moving_left'),
     ('translate_y', 'moving_down', 'moving_up'),
     ('scale', 'approaching', 'receding'),
     ('rotate', 'rotating_clockwise', 'rotating_counterclockwise'),
 )
+# Motion classes in index order, the two of a pair side by side.
+_MOTION_ORDER = ('moving_left', 'moving_right', 'moving_up', 'moving_down',
+                 'approaching', 'receding', 'rotating_clockwise',
+                 'rotating_counterclockwise')
 
 
 def _build_classes() -> tuple[MiniClass, ...]:
-    classes = [
-        MiniClass(i, name, 'appearance', i)
-        for i, (name, _, _) in enumerate(_APPEARANCE)
-    ]
+    names = [name for name, _, _ in _APPEARANCE] + list(_MOTION_ORDER)
+    index = {name: i for i, name in enumerate(names)}
+    partner = {}
     for _, forward, backward in _MOTION_PAIRS:
-        i = len(classes)
-        # The reversed direction is listed first: left before right, up
-        # before down; the index order only matters for reading reports.
-        classes.append(MiniClass(i, backward, 'motion', i + 1))
-        classes.append(MiniClass(i + 1, forward, 'motion', i))
-    return tuple(classes)
+        partner[forward], partner[backward] = backward, forward
+    return tuple(
+        MiniClass(i, name, 'motion' if name in partner else 'appearance',
+                  index[partner.get(name, name)])
+        for i, name in enumerate(names))
 
 
 #: The classes of the mini M-MiT dataset, in index order.
@@ -114,12 +116,13 @@ _APPEARANCE_SPEC = {
     for name, shape, color in _APPEARANCE
 }
 # motion class index -> (family, whether it is the time-reversed direction)
-_MOTION_SPEC = {}
-for _family, _forward, _backward in _MOTION_PAIRS:
-    _MOTION_SPEC[_INDEX[_forward]] = (_family, False)
-    _MOTION_SPEC[_INDEX[_backward]] = (_family, True)
+_MOTION_SPEC = {
+    _INDEX[name]: (family, bool(backwards))
+    for family, *names in _MOTION_PAIRS
+    for backwards, name in enumerate(names)
+}
 
-SPLITS = ('training', 'validation', 'testing')
+_SPLITS = ('training', 'validation', 'testing')
 _CSV_NAMES = {
     'training': 'trainingSet.csv',
     'validation': 'validationSet.csv',
@@ -128,11 +131,11 @@ _CSV_NAMES = {
 _LABEL_MAP_NAME = 'moments_categories.txt'
 _CLASSES_JSON_NAME = 'classes.json'
 _VIDEO_DIR_NAME = 'videos'
-_OWN_ENTRIES = frozenset(
-    [_VIDEO_DIR_NAME, _LABEL_MAP_NAME, _CLASSES_JSON_NAME,
-     *_CSV_NAMES.values()])
+_OWN_ENTRIES = frozenset([
+    _VIDEO_DIR_NAME, _LABEL_MAP_NAME, _CLASSES_JSON_NAME, *_CSV_NAMES.values()
+])
 _GENERATOR = 'mmt_challenge.datasets.mini_dataset'
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 
 # Probabilities of 1, 2 and 3 labels per video.
 _NUM_LABELS_P = (0.3, 0.4, 0.3)
@@ -143,14 +146,28 @@ _SCALE_BIG = (0.15, 0.18)  # ... and largest radius
 _TRAVEL = (0.35, 0.55)  # translation distance over the clip
 _LOLLIPOP_HALF = (0.12, 0.15)  # half length of the rotating bar
 _SWEEP = (0.75 * math.pi, 1.25 * math.pi)  # rotation over the clip
-_GAP = 0.03  # least distance between two objects' extents, every frame
+# Least distance between two objects' extents in every frame, in units of
+# the frame side and in pixels (anti-aliased edges spread about a pixel, and
+# must not touch, or the drawing order would show).
+_GAP = (0.03, 3.0)
 # Extent of a shape (radius of its bounding circle) per unit radius.
 _EXTENT = dict(
-    circle=1.0, disc=1.0, ring=1.0, square=1.0, box=1.0, triangle=1.15,
-    cross=1.0, star=1.15, lollipop=1.0)
+    circle=1.0,
+    disc=1.0,
+    ring=1.0,
+    square=1.0,
+    box=1.0,
+    triangle=1.15,
+    cross=1.05,
+    star=1.15,
+    lollipop=1.0)
 _NEUTRAL_SHAPES = ('disc', 'box')
 _MAX_TRIES = 100
 _SHIFT = 4  # OpenCV's fractional bits for sub-pixel drawing
+_MIN_SIZE = 32
+# Frame sides whose mp4v videos decord 0.6.0 decodes into frames of the
+# wrong shape (found by trying every even side from 16 to 256).
+_DECORD_BAD_SIZES = frozenset({16, 24, 48, 72})
 
 
 # --------------------------------------------------------------------------
@@ -178,8 +195,8 @@ def sample_scene(rng: np.random.Generator,
 
     Args:
         rng (np.random.Generator): Source of randomness; the only one used.
-        size (int): Frame side in pixels. Defaults to 64.
-        num_frames (int): Frames per clip. Defaults to 32.
+        size (int): Frame side in pixels, at least 32. Defaults to 64.
+        num_frames (int): Frames per clip, at least 2. Defaults to 32.
         primary (int, optional): A class the clip must carry. Defaults to
             None, a class drawn uniformly.
         num_labels (int, optional): Number of labels, 1 to 3. Defaults to
@@ -192,7 +209,7 @@ def sample_scene(rng: np.random.Generator,
         ``labels`` and the per-frame float arrays ``center`` ``[T, 2]``
         (x, y in pixels), ``radius`` ``[T]`` and ``angle`` ``[T]`` (radians).
     """
-    _check_int('size', size, 16)
+    _check_int('size', size, _MIN_SIZE)
     _check_int('num_frames', num_frames, 2)
     num_classes = len(MINI_CLASSES)
     if primary is None:
@@ -232,8 +249,8 @@ def sample_scene(rng: np.random.Generator,
         if a is not None:
             shape, color = _APPEARANCE_SPEC[a]
             jitter = rng.integers(-15, 16, size=3)
-            color = tuple(int(v) for v in np.clip(np.add(color, jitter), 0,
-                                                  255))
+            color = tuple(
+                int(v) for v in np.clip(np.add(color, jitter), 0, 255))
         else:
             if _MOTION_SPEC[m][0] == 'rotate':
                 shape = 'lollipop'
@@ -243,16 +260,18 @@ def sample_scene(rng: np.random.Generator,
             color = (grey, grey, grey)
         looks.append((shape, color))
 
-    # Place the objects one by one, each away from those already placed;
-    # start over if one finds no room. Both the proposals and the test are
-    # symmetric under time reversal, so the placement keeps the sampler so.
+    # Place the objects one by one, each away from those already placed,
+    # whichever way either of them is played; start over if one finds no
+    # room. The test does not depend on the directions, so the random draws
+    # are the same for every choice of directions: reversing an object's
+    # motion class changes that object's frame order and nothing else.
+    gap = max(_GAP[0] * size, _GAP[1])
     for _ in range(_MAX_TRIES):
         objects = []
         for (a, m), (shape, color) in zip(groups, looks):
             for _ in range(_MAX_TRIES):
-                obj = _sample_object(rng, a, m, shape, color, size,
-                                     num_frames)
-                if all(_apart(obj, o, _GAP * size, size) for o in objects):
+                obj = _sample_object(rng, a, m, shape, color, size, num_frames)
+                if all(_apart(obj, o, gap, size) for o in objects):
                     objects.append(obj)
                     break
             else:
@@ -277,8 +296,8 @@ def sample_scene(rng: np.random.Generator,
 
 
 def _sample_object(rng: np.random.Generator, appearance: Optional[int],
-                   motion: Optional[int], shape: str, color: tuple,
-                   size: int, num_frames: int) -> dict:
+                   motion: Optional[int], shape: str, color: tuple, size: int,
+                   num_frames: int) -> dict:
     """Sample the trajectory of one object (see :func:`sample_scene`)."""
     margin = 1.0
     t = np.linspace(0.0, 1.0, num_frames)
@@ -292,26 +311,28 @@ def _sample_object(rng: np.random.Generator, appearance: Optional[int],
         # speed.
         radius = small * (big / small)**t
         reach = big * _EXTENT[shape] + margin
-        center = np.tile(rng.uniform(reach, size - reach, size=2),
-                         (num_frames, 1))
+        center = np.tile(
+            rng.uniform(reach, size - reach, size=2), (num_frames, 1))
     elif family == 'rotate':
         half = rng.uniform(*_LOLLIPOP_HALF) * size
         radius = np.full(num_frames, half)
         reach = _lollipop_reach(half, size) + margin
-        center = np.tile(rng.uniform(reach, size - reach, size=2),
-                         (num_frames, 1))
+        center = np.tile(
+            rng.uniform(reach, size - reach, size=2), (num_frames, 1))
         angle = angle0 + rng.uniform(*_SWEEP) * t
     else:
         r = rng.uniform(*_RADIUS) * size
         radius = np.full(num_frames, r)
         reach = r * _EXTENT[shape] + margin
-        center = np.tile(rng.uniform(reach, size - reach, size=2),
-                         (num_frames, 1))
+        center = np.tile(
+            rng.uniform(reach, size - reach, size=2), (num_frames, 1))
         if family is not None:
             axis = 0 if family == 'translate_x' else 1
             travel = rng.uniform(*_TRAVEL) * size
             start = rng.uniform(reach, size - reach - travel)
             center[:, axis] = start + travel * t
+    if backwards:  # sample the canonical direction, then play it back
+        motion = MINI_CLASSES[motion].reverse
     obj = dict(
         shape=shape,
         color=color,
@@ -339,9 +360,14 @@ def _extent(obj: dict, size: int) -> np.ndarray:
 
 
 def _apart(a: dict, b: dict, gap: float, size: int) -> bool:
-    """Whether two objects keep ``gap`` between them in every frame."""
-    dist = np.linalg.norm(a['center'] - b['center'], axis=1)
-    return bool(np.all(dist >= _extent(a, size) + _extent(b, size) + gap))
+    """Whether two objects keep ``gap`` between them in every frame, played
+    in the same or in opposite directions."""
+    ext_a, ext_b = _extent(a, size), _extent(b, size)
+    for step in (1, -1):
+        dist = np.linalg.norm(a['center'] - b['center'][::step], axis=1)
+        if np.any(dist < ext_a + ext_b[::step] + gap):
+            return False
+    return True
 
 
 def _reverse_object(obj: dict) -> dict:
@@ -387,9 +413,8 @@ def render_scene(scene: dict) -> np.ndarray:
     size = scene['size']
     for obj in scene['objects']:
         for t in range(scene['num_frames']):
-            _draw(cv2, frames[t], obj['shape'], obj['color'],
-                  obj['center'][t], float(obj['radius'][t]),
-                  float(obj['angle'][t]), size)
+            _draw(cv2, frames[t], obj['shape'], obj['color'], obj['center'][t],
+                  float(obj['radius'][t]), float(obj['angle'][t]), size)
     return frames
 
 
@@ -400,8 +425,8 @@ def _fixed(points: np.ndarray) -> np.ndarray:
 def _polygon(center: np.ndarray, radii: Sequence[float],
              angles: np.ndarray) -> np.ndarray:
     radii = np.asarray(radii, dtype=float)
-    return center + np.stack([radii * np.cos(angles),
-                              radii * np.sin(angles)], axis=1)
+    return center + np.stack([radii * np.cos(angles), radii * np.sin(angles)],
+                             axis=1)
 
 
 def _draw(cv2, img: np.ndarray, shape: str, color: tuple, center: np.ndarray,
@@ -547,8 +572,9 @@ def generate_mini_dataset(out_dir: PathLike,
         num_train (int): Number of training videos. Defaults to 400.
         num_val (int): Number of validation videos. Defaults to 100.
         num_test (int): Number of test videos. Defaults to 100.
-        size (int): Frame side in pixels (square frames), at least 16.
-            Defaults to 64.
+        size (int): Frame side in pixels (square frames): even, at least
+            32, and not 48 or 72, sides whose mp4v videos decord 0.6.0
+            decodes into frames of the wrong shape. Defaults to 64.
         num_frames (int): Frames per video, at least 2. Defaults to 32.
         fps (float): Frame rate written into the videos. Defaults to 10.
         seed (int): Random seed, non-negative. Defaults to 0.
@@ -564,12 +590,17 @@ def generate_mini_dataset(out_dir: PathLike,
         ``ann_files`` and ``num_videos`` (both keyed by split), and
         ``num_classes``.
     """
-    for name, value, low in (('num_train', num_train, 0),
-                             ('num_val', num_val, 0),
-                             ('num_test', num_test, 0), ('size', size, 16),
-                             ('num_frames', num_frames, 2), ('seed', seed,
-                                                              0)):
+    for name, value, low in (('num_train', num_train,
+                              0), ('num_val', num_val,
+                                   0), ('num_test', num_test,
+                                        0), ('size', size, _MIN_SIZE),
+                             ('num_frames', num_frames, 2), ('seed', seed, 0)):
         _check_int(name, value, low)
+    if size % 2 or size in _DECORD_BAD_SIZES:
+        raise ValueError(
+            f'size must be even (mp4v stores 4:2:0 chroma) and not one of '
+            f'{sorted(_DECORD_BAD_SIZES)} (decord 0.6.0 misreads those), '
+            f'got {size!r}')
     if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
         raise TypeError(f'fps must be a number, got {fps!r}')
     if not (math.isfinite(fps) and fps > 0):
@@ -600,30 +631,31 @@ def generate_mini_dataset(out_dir: PathLike,
             from mmengine.utils import ProgressBar
             progress = ProgressBar(sum(counts.values()))
         rows = {}
-        for split_id, split in enumerate(SPLITS):
+        for split_id, split in enumerate(_SPLITS):
             os.makedirs(osp.join(tmp_dir, _VIDEO_DIR_NAME, split))
             primaries = _split_primaries(
                 np.random.default_rng(
-                    np.random.SeedSequence(seed, spawn_key=(split_id, ))),
+                    np.random.SeedSequence(seed, spawn_key=(split_id, 0))),
                 counts[split])
             rows[split] = []
             for i, primary in enumerate(primaries):
                 rng = np.random.default_rng(
                     np.random.SeedSequence(seed, spawn_key=(split_id, 1, i)))
                 scene = sample_scene(
-                    rng, size=size, num_frames=num_frames,
+                    rng,
+                    size=size,
+                    num_frames=num_frames,
                     primary=int(primary))
                 rel = f'{split}/{i:06d}.mp4'
                 _write_video(
                     osp.join(tmp_dir, _VIDEO_DIR_NAME, rel),
                     render_scene(scene), fps)
-                rows[split].append(
-                    ','.join([rel, *map(str, scene['labels'])]))
+                rows[split].append(','.join([rel, *map(str, scene['labels'])]))
                 if progress is not None:
                     progress.update()
 
         # Annotations last: a directory without them is not a dataset.
-        for split in SPLITS:
+        for split in _SPLITS:
             _write_text(
                 osp.join(tmp_dir, _CSV_NAMES[split]),
                 ''.join(row + '\n' for row in rows[split]))
@@ -631,8 +663,7 @@ def generate_mini_dataset(out_dir: PathLike,
             osp.join(tmp_dir, _LABEL_MAP_NAME),
             ''.join(c.name + '\n' for c in MINI_CLASSES))
         classes = dict(
-            classes=[c._asdict() for c in MINI_CLASSES],
-            generation=generation)
+            classes=[c._asdict() for c in MINI_CLASSES], generation=generation)
         _write_text(
             osp.join(tmp_dir, _CLASSES_JSON_NAME),
             json.dumps(classes, indent=2) + '\n')
@@ -647,7 +678,7 @@ def generate_mini_dataset(out_dir: PathLike,
         label_map=osp.join(out_dir, _LABEL_MAP_NAME),
         classes_json=osp.join(out_dir, _CLASSES_JSON_NAME),
         ann_files={s: osp.join(out_dir, _CSV_NAMES[s])
-                   for s in SPLITS},
+                   for s in _SPLITS},
         num_videos=counts,
         num_classes=len(MINI_CLASSES))
 

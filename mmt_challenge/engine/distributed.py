@@ -12,8 +12,10 @@ from typing import Optional
 
 import torch
 import torch.distributed as dist
-from mmaction.registry import MODEL_WRAPPERS
 from mmengine.model import MMDistributedDataParallel
+# The Runner looks wrappers up in mmengine's root registry, which does not
+# search MMAction2's child registry, so the wrapper is registered at the root.
+from mmengine.registry import MODEL_WRAPPERS
 
 __all__ = ['DeviceAgnosticDDP', 'init_distributed']
 

@@ -34,8 +34,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+import mmengine
 import numpy as np
 
+from ..datasets import read_label_map, read_list_file
 from ..version import __version__
 from ._atomic import atomic_open
 
@@ -385,10 +387,6 @@ def _to_numpy(value: Any) -> np.ndarray:
 def _load_dump(path: str, *, ann_file: Optional[str], scale: int,
                class_names: Optional[Union[str, Sequence[str]]],
                sigmoid: bool) -> ScoreFile:
-    import mmengine
-
-    from ..datasets.annotations import read_label_map, read_list_file
-
     results = mmengine.load(path)  # unpickles: runs code, see the docstring
     if not isinstance(results, (list, tuple)) or not results:
         raise ValueError('expected a non-empty list of per-sample results '
@@ -476,7 +474,8 @@ def load_score_file(path: str,
 
     A ``.pkl`` / ``.pickle`` dump is a list with one dict per sample holding
     ``pred_score`` (``[C]``) and usually ``gt_label`` (what mmengine's
-    ``DumpResults`` writes). It is read as a single scale. **Unpickling runs
+    ``DumpResults`` writes); heads with ``average_clips='sigmoid'`` dump
+    probabilities. It is read as a single scale. **Unpickling runs
     arbitrary code**: only pass dumps you made yourself or trust, named
     explicitly; nothing in this package opens a pickle it was not asked to.
 

@@ -4,7 +4,7 @@
 # motion classes (a flip is fine on M-MiT, whose classes are flip-invariant).
 _base_ = './mmit_video.py'
 
-num_classes = 16
+num_classes = 14  # tools/make_mini_dataset.py writes 14 classes
 data_root = 'data/mini_mmit/videos'
 ann_file_train = 'data/mini_mmit/mini_mmit_train_list_videos.txt'
 ann_file_val = 'data/mini_mmit/mini_mmit_val_list_videos.txt'

@@ -1,4 +1,6 @@
 """ResNet backbone for TIN on the pure-PyTorch interlace shift."""
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmaction.models.backbones.resnet import ResNet
@@ -91,10 +93,8 @@ class ResNetTINTorch(ResNetTSM):
             Defaults to 4.
         **kwargs: Arguments of MMAction2's ``ResNetTSM`` (``non_local``,
             ``non_local_cfg``, ``pretrained``, ``pretrained2d``, ...) and
-            ``ResNet``. ``temporal_pool`` is not supported. With
-            ``pretrained=None`` the backbone initialises from scratch
-            whatever ``pretrained2d`` is (MMAction2's ``ResNetTSM`` tries to
-            load ``None`` as a 2D checkpoint).
+            ``ResNet``. ``temporal_pool`` is not supported. See
+            :meth:`init_weights` for ``pretrained`` and ``pretrained2d``.
     """
 
     def __init__(self,
@@ -130,8 +130,19 @@ class ResNetTINTorch(ResNetTSM):
         return ['.net2']
 
     def init_weights(self) -> None:
-        """Load ``pretrained`` if given, else initialise from scratch."""
+        """Initialise from scratch, or load ``pretrained``.
+
+        ``pretrained=None``: from scratch (Kaiming convolutions, BN at 1),
+        whatever ``pretrained2d``. A path with ``pretrained2d=True``: a 2D
+        torchvision ResNet, as MMAction2's ``ResNetTSM`` loads it. A path
+        with ``pretrained2d=False``: a checkpoint of a backbone in MMAction2's
+        naming (TSM, TIN, TSN's ResNet), loaded non-strictly; the interlace
+        modules it lacks keep their initialisation.
+        """
         if self.pretrained is None:
             ResNet.init_weights(self)
+        elif self.pretrained2d:
+            self.load_original_weights(MMLogger.get_current_instance())
         else:
-            super().init_weights()
+            self.init_cfg = dict(type='Pretrained', checkpoint=self.pretrained)
+            BaseModule.init_weights(self)

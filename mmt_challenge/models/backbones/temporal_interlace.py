@@ -210,7 +210,6 @@ class TemporalInterlace(nn.Module):
         self._check_input(x)
         nt, _, h, w = x.shape
         n, t = nt // self.num_segments, self.num_segments
-        groups = 2 * self.deform_groups
         if offset.shape != (n, self.deform_groups):
             raise ValueError(f'offset must have shape {(n, 2)}, got '
                              f'{tuple(offset.shape)}')
@@ -218,9 +217,9 @@ class TemporalInterlace(nn.Module):
             raise ValueError(f'weight must have shape {(n, t, 2)}, got '
                              f'{tuple(weight.shape)}')
         folds = x[:, :self.num_folds].view(n, t, self.num_folds, h * w)
-        shifted = linear_tin_shift(folds, torch.cat([offset, -offset], 1))
-        weight = torch.cat([weight, weight], 2).to(x.dtype)
-        shifted = shifted.view(n, t, groups, -1) * weight.unsqueeze(-1)
+        shifted = linear_tin_shift(
+            folds, torch.cat([offset, -offset], 1),
+            torch.cat([weight, weight], 2))
         return torch.cat(
-            [shifted.view(nt, self.num_folds, h, w), x[:, self.num_folds:]],
+            [shifted.reshape(nt, self.num_folds, h, w), x[:, self.num_folds:]],
             dim=1)

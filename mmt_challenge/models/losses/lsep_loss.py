@@ -62,8 +62,8 @@ class LSEPLoss(BaseWeightedLoss):
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight=loss_weight)
         self.class_weight_mode = class_weight_mode
-        self.target_threshold = check_target_threshold(
-            target_threshold, 'LSEPLoss')
+        self.target_threshold = check_target_threshold(target_threshold,
+                                                       'LSEPLoss')
         weights = build_class_weights(class_weight_mode, class_counts,
                                       class_counts_file)
         self.register_buffer('class_weight', weights, persistent=False)
@@ -73,7 +73,8 @@ class LSEPLoss(BaseWeightedLoss):
         """Compute the loss.
 
         Args:
-            cls_score (Tensor): ``[B, C]`` logits.
+            cls_score (Tensor): ``[B, C]`` logits; float16 / bfloat16 are
+                computed in float32.
             label (Tensor): ``[B, C]`` multi-hot targets (0 / 1, or soft
                 targets with ``target_threshold``).
             **kwargs: Not supported; a stray keyword raises ``TypeError``.
@@ -84,8 +85,9 @@ class LSEPLoss(BaseWeightedLoss):
         if kwargs:
             raise TypeError(f'LSEPLoss got unexpected keyword arguments '
                             f'{sorted(kwargs)}')
-        label = check_multilabel_inputs(cls_score, label, self.class_weight,
-                                        'LSEPLoss')
+        cls_score, label = check_multilabel_inputs(cls_score, label,
+                                                   self.class_weight,
+                                                   'LSEPLoss')
         pos, neg = binarize_targets(label, self.target_threshold, 'LSEPLoss')
         # A row without positives or negatives would make a log-sum-exp over
         # an empty set (-inf, and NaN gradients); give such rows every class
@@ -100,10 +102,9 @@ class LSEPLoss(BaseWeightedLoss):
                 cls_score.dtype)
         pos_term = pos_logits.masked_fill(~pos, float('-inf')).logsumexp(dim=1)
         # log(1 + exp(x)) exactly (F.softplus linearises above 20)
-        per_sample = torch.logaddexp(neg_term + pos_term,
-                                     neg_term.new_zeros(()))
-        per_sample = torch.where(valid, per_sample,
-                                 per_sample.new_zeros(()))
+        per_sample = torch.logaddexp(neg_term + pos_term, neg_term.new_zeros(
+            ()))
+        per_sample = torch.where(valid, per_sample, per_sample.new_zeros(()))
         return per_sample.mean()
 
     def extra_repr(self) -> str:

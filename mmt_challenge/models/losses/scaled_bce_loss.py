@@ -80,7 +80,8 @@ class ScaledBCELoss(BaseWeightedLoss):
         """Compute the loss.
 
         Args:
-            cls_score (Tensor): ``[B, C]`` logits.
+            cls_score (Tensor): ``[B, C]`` logits; float16 / bfloat16 are
+                computed in float32.
             label (Tensor): ``[B, C]`` targets in ``[0, 1]`` (multi-hot or
                 soft); any real or bool dtype.
             **kwargs: Not supported; present so that a stray keyword raises a
@@ -92,8 +93,9 @@ class ScaledBCELoss(BaseWeightedLoss):
         if kwargs:
             raise TypeError(f'ScaledBCELoss got unexpected keyword arguments '
                             f'{sorted(kwargs)}')
-        label = check_multilabel_inputs(cls_score, label, self.class_weight,
-                                        'ScaledBCELoss')
+        cls_score, label = check_multilabel_inputs(cls_score, label,
+                                                   self.class_weight,
+                                                   'ScaledBCELoss')
         weight = None
         if self.class_weight is not None:
             weight = self.class_weight.to(cls_score.dtype)

@@ -1,4 +1,4 @@
-"""Input checks and class-balancing weights shared by the multi-label losses."""
+"""Input checks and class-balancing weights of the multi-label losses."""
 import math
 from typing import Optional, Sequence, Tuple, Union
 
@@ -88,9 +88,9 @@ def class_weights_from_counts(counts: Union[Sequence[float], np.ndarray,
     return torch.from_numpy(weights)
 
 
-def build_class_weights(mode: str, class_counts: Optional[Sequence[float]],
-                        class_counts_file: Optional[str]
-                        ) -> Optional[torch.Tensor]:
+def build_class_weights(
+        mode: str, class_counts: Optional[Sequence[float]],
+        class_counts_file: Optional[str]) -> Optional[torch.Tensor]:
     """Resolve the ``class_weight_mode`` / ``class_counts`` /
     ``class_counts_file`` options of a loss into ``[C]`` float64 weights.
 
@@ -100,10 +100,11 @@ def build_class_weights(mode: str, class_counts: Optional[Sequence[float]],
     if mode not in CLASS_WEIGHT_MODES:
         raise ValueError(f'class_weight_mode must be one of '
                          f'{CLASS_WEIGHT_MODES}, got {mode!r}')
-    given = [name for name, value in (('class_counts', class_counts),
-                                      ('class_counts_file',
-                                       class_counts_file))
-             if value is not None]
+    given = [
+        name for name, value in (('class_counts', class_counts),
+                                 ('class_counts_file', class_counts_file))
+        if value is not None
+    ]
     if mode == 'none':
         if given:
             raise ValueError(
@@ -122,11 +123,14 @@ def build_class_weights(mode: str, class_counts: Optional[Sequence[float]],
     return class_weights_from_counts(class_counts, mode)
 
 
-def check_multilabel_inputs(cls_score: torch.Tensor, label: torch.Tensor,
-                            class_weight: Optional[torch.Tensor],
-                            loss_name: str) -> torch.Tensor:
-    """Check ``cls_score [B, C]`` / ``label [B, C]`` and return the label as a
-    tensor of ``cls_score``'s dtype.
+def check_multilabel_inputs(
+        cls_score: torch.Tensor, label: torch.Tensor,
+        class_weight: Optional[torch.Tensor],
+        loss_name: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Check ``cls_score [B, C]`` / ``label [B, C]`` and return both in the
+    dtype the loss is computed in: ``cls_score``'s, or float32 for float16 /
+    bfloat16 logits (mixed precision), whose range and resolution are too
+    small for the sums of a loss.
 
     Raises ``TypeError`` for non-tensors or a non-floating ``cls_score`` and
     ``ValueError`` for shape mismatches, targets outside ``[0, 1]`` or NaN,
@@ -159,9 +163,12 @@ def check_multilabel_inputs(cls_score: torch.Tensor, label: torch.Tensor,
             f'cls_score shape {tuple(cls_score.shape)}{hint}')
     if label.is_complex():
         raise TypeError(f'{loss_name}: label must be real, got {label.dtype}')
+    if cls_score.dtype in (torch.float16, torch.bfloat16):
+        cls_score = cls_score.float()
     label = label.to(dtype=cls_score.dtype)
-    bad = (label < 0) | (label > 1) | torch.isnan(label)
-    if bool(bad.any()):
+    low, high = torch.aminmax(label)
+    if not (0 <= float(low) and float(high) <= 1):  # NaN fails too
+        bad = (label < 0) | (label > 1) | torch.isnan(label)
         index = tuple(int(i) for i in bad.nonzero()[0])
         raise ValueError(f'{loss_name}: targets must lie in [0, 1], got '
                          f'{label[index].item()} at (sample, class) {index}')
@@ -172,7 +179,7 @@ def check_multilabel_inputs(cls_score: torch.Tensor, label: torch.Tensor,
             'counts computed from an annotation miss the classes above its '
             'largest label: pass num_classes when counting '
             '(tools/class_counts.py --num-classes)')
-    return label
+    return cls_score, label
 
 
 def binarize_targets(label: torch.Tensor, target_threshold: Optional[float],
@@ -188,8 +195,9 @@ def binarize_targets(label: torch.Tensor, target_threshold: Optional[float],
         tuple[Tensor, Tensor]: ``pos`` and ``neg``, ``[B, C]`` bool.
     """
     if target_threshold is None:
-        soft = (label != 0) & (label != 1)
-        if bool(soft.any()):
+        # label is in [0, 1]: y (1 - y) is 0 exactly for y in {0, 1}
+        if bool((label * (1 - label)).any()):
+            soft = (label != 0) & (label != 1)
             index = tuple(int(i) for i in soft.nonzero()[0])
             raise ValueError(
                 f'{loss_name}: targets must be 0 or 1, got '
@@ -208,8 +216,8 @@ def check_target_threshold(target_threshold: Optional[float],
     """Validate the ``target_threshold`` option of a ranking loss."""
     if target_threshold is None:
         return None
-    if isinstance(target_threshold, bool) or not isinstance(
-            target_threshold, (int, float)):
+    if isinstance(target_threshold,
+                  bool) or not isinstance(target_threshold, (int, float)):
         raise TypeError(f'{loss_name}: target_threshold must be a number or '
                         f'None, got {type(target_threshold).__name__}')
     if not (0 <= target_threshold < 1) or math.isnan(target_threshold):

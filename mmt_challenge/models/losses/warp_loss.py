@@ -43,9 +43,9 @@ class WARPLoss(BaseWeightedLoss):
                   \\sum_{u \\in N} [m + f_u - f_p]_+
 
       (a positive with ``r_p = 0`` contributes 0). Computed from one sort
-      of each sample's negatives, their suffix sums and a
-      ``searchsorted``: ``O(B C log C)`` time and ``O(B C)`` memory, no
-      pairwise tensor.
+      of each sample's negatives, their suffix sums and a ``searchsorted``
+      of each positive's threshold ``f_p - m``: ``O(B C log C)`` time and
+      ``O(B C)`` memory, no pairwise tensor.
 
     * ``mode='sampled'`` (Weston et al.'s estimator): for each positive,
       draw negatives uniformly with replacement until one violates the
@@ -111,8 +111,8 @@ class WARPLoss(BaseWeightedLoss):
         self.margin = float(margin)
         self.seed = seed
         self.class_weight_mode = class_weight_mode
-        self.target_threshold = check_target_threshold(
-            target_threshold, 'WARPLoss')
+        self.target_threshold = check_target_threshold(target_threshold,
+                                                       'WARPLoss')
         weights = build_class_weights(class_weight_mode, class_counts,
                                       class_counts_file)
         self.register_buffer('class_weight', weights, persistent=False)
@@ -127,7 +127,8 @@ class WARPLoss(BaseWeightedLoss):
         """Compute the loss.
 
         Args:
-            cls_score (Tensor): ``[B, C]`` logits.
+            cls_score (Tensor): ``[B, C]`` logits; float16 / bfloat16 are
+                computed in float32.
             label (Tensor): ``[B, C]`` multi-hot targets (0 / 1, or soft
                 targets with ``target_threshold``).
             generator (torch.Generator, optional): Source of the draws in
@@ -144,68 +145,76 @@ class WARPLoss(BaseWeightedLoss):
                                                     torch.Generator):
             raise TypeError(f'generator must be a torch.Generator, got '
                             f'{type(generator).__name__}')
-        label = check_multilabel_inputs(cls_score, label, self.class_weight,
-                                        'WARPLoss')
+        cls_score, label = check_multilabel_inputs(cls_score, label,
+                                                   self.class_weight,
+                                                   'WARPLoss')
         pos, neg = binarize_targets(label, self.target_threshold, 'WARPLoss')
-        num_samples, num_classes = cls_score.shape
+        num_classes = cls_score.shape[1]
         # The loss only sees differences of logits within a sample: centring
         # each row (a constant shift, no gradient) keeps the suffix sums below
         # accurate when all logits share a large offset.
         f = cls_score - cls_score.detach().mean(dim=1, keepdim=True)
+        max_pos = int(pos.sum(dim=1).max())
+        if max_pos == 0:
+            return f.sum() * 0  # no positive anywhere: 0, graph kept
 
+        # Positives gathered into [B, P] slots (P = most positives of a
+        # sample); slots beyond a sample's positives are padding.
+        is_pos, pos_idx = pos.to(torch.uint8).topk(max_pos, dim=1)
+        is_pos = is_pos.bool()
+        f_pos = f.gather(1, pos_idx)  # [B, P]
         # Negatives sorted ascending; the other classes sort first as -inf.
         key = f.detach().masked_fill(~neg, float('-inf'))
         sorted_key, order = key.sort(dim=1)
-        sorted_f = f.masked_fill(~neg, 0).gather(1, order)  # differentiable
-        # first sorted position violating each class taken as the positive
-        threshold = (f.detach() - self.margin).contiguous()
+        # first sorted position that violates the margin of each positive
+        threshold = (f_pos.detach() - self.margin).contiguous()
         first = torch.searchsorted(sorted_key, threshold, right=True)
-        rank = num_classes - first  # [B, C] violating negatives
+        rank = num_classes - first  # [B, P] violating negatives
+        sorted_f = f.masked_fill(~neg, 0).gather(1, order)  # differentiable
         table = harmonic_numbers(num_classes, f.dtype, f.device)
 
         if self.mode == 'exact':
-            suffix = torch.cat(
-                [sorted_f.flip(1).cumsum(1).flip(1),
-                 sorted_f.new_zeros(num_samples, 1)], dim=1)
+            suffix = sorted_f.flip(1).cumsum(1).flip(1)  # sum of f[k:]
+            suffix = torch.cat([suffix, suffix.new_zeros(len(suffix), 1)], 1)
             violator_sum = suffix.gather(1, first)  # sum of violating f_u
-            hinge_sum = rank.to(f.dtype) * (self.margin - f) + violator_sum
+            hinge_sum = rank.to(f.dtype) * (self.margin - f_pos) + violator_sum
             coef = table[rank] / rank.clamp(min=1).to(f.dtype)
-            per_class = coef * hinge_sum
+            per_pos = coef * hinge_sum
         else:
-            per_class = self._sampled(f, sorted_f, pos, neg, rank, table,
-                                      generator)
+            per_pos = self._sampled(f_pos, sorted_f, is_pos, neg, rank, table,
+                                    generator)
         if self.class_weight is not None:
-            per_class = per_class * self.class_weight.to(f.dtype)
-        per_class = torch.where(pos, per_class, per_class.new_zeros(()))
-        return per_class.sum(dim=1).mean()
+            per_pos = per_pos * self.class_weight.to(f.dtype)[pos_idx]
+        per_pos = torch.where(is_pos, per_pos, per_pos.new_zeros(()))
+        return per_pos.sum(dim=1).mean()
 
-    def _sampled(self, f: torch.Tensor, sorted_f: torch.Tensor,
-                 pos: torch.Tensor, neg: torch.Tensor, rank: torch.Tensor,
+    def _sampled(self, f_pos: torch.Tensor, sorted_f: torch.Tensor,
+                 is_pos: torch.Tensor, neg: torch.Tensor, rank: torch.Tensor,
                  table: torch.Tensor,
                  generator: Optional[torch.Generator]) -> torch.Tensor:
-        """Weston et al.'s sampled WARP term of every (sample, positive)
-        pair, as a ``[B, C]`` tensor that is 0 off the pairs."""
-        num_samples, num_classes = f.shape
+        """Weston et al.'s sampled WARP term of every positive slot, as a
+        ``[B, P]`` tensor that is 0 where no violation was drawn."""
+        num_classes = sorted_f.shape[1]
         num_neg = neg.sum(dim=1)  # [B]
-        rows, cols = (pos & (rank > 0)).nonzero(as_tuple=True)
-        per_class = f.new_zeros(num_samples, num_classes)
+        rows, slots = (is_pos & (rank > 0)).nonzero(as_tuple=True)
+        per_pos = f_pos * 0  # zeros in the graph
         if rows.numel() == 0:
-            return per_class + 0 * f.sum()  # keep the graph connected
+            return per_pos
         trials, chosen = self._draw_until_violation(
-            num_neg[rows], rank[rows, cols], f.device, generator)
+            num_neg[rows], rank[rows, slots], f_pos.device, generator)
         found = trials > 0
-        rows, cols = rows[found], cols[found]
+        rows, slots = rows[found], slots[found]
         trials, chosen = trials[found], chosen[found]
         n = num_neg[rows]
         # negatives occupy the last n sorted positions of their row
         neg_f = sorted_f[rows, num_classes - n + chosen]
         estimate = torch.div(n, trials, rounding_mode='floor')
-        term = table[estimate] * (self.margin + neg_f - f[rows, cols])
-        return per_class.index_put((rows, cols), term)
+        term = table[estimate] * (self.margin + neg_f - f_pos[rows, slots])
+        return per_pos.index_put((rows, slots), term)
 
-    def _generator(self, device: torch.device,
-                   generator: Optional[torch.Generator]
-                   ) -> Optional[torch.Generator]:
+    def _generator(
+            self, device: torch.device,
+            generator: Optional[torch.Generator]) -> Optional[torch.Generator]:
         if generator is not None or self.seed is None:
             return generator
         if device not in self._generators:
@@ -214,8 +223,11 @@ class WARPLoss(BaseWeightedLoss):
         return self._generators[device]
 
     def _draw_until_violation(
-            self, num_neg: torch.Tensor, rank: torch.Tensor,
-            device: torch.device, generator: Optional[torch.Generator],
+            self,
+            num_neg: torch.Tensor,
+            rank: torch.Tensor,
+            device: torch.device,
+            generator: Optional[torch.Generator],
             chunk: int = 32) -> Tuple[torch.Tensor, torch.Tensor]:
         """For K pairs, draw negatives uniformly with replacement until one
         violates the margin, at most ``num_neg`` draws per pair.
@@ -238,8 +250,12 @@ class WARPLoss(BaseWeightedLoss):
         done = 0  # draws made so far by every active pair
         while active.numel() > 0:
             n = num_neg[active]
-            u = torch.rand(active.numel(), chunk, generator=generator,
-                           device=draw_device, dtype=torch.float64).to(device)
+            u = torch.rand(
+                active.numel(),
+                chunk,
+                generator=generator,
+                device=draw_device,
+                dtype=torch.float64).to(device)
             # uniform on 0..n-1 (the minimum guards u * n rounding up to n)
             index = torch.minimum((u * n[:, None]).long(), (n - 1)[:, None])
             step = torch.arange(1, chunk + 1, device=device) + done

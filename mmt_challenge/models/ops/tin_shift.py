@@ -9,7 +9,11 @@ tin_shift_cuda_kernel.cuh``: the two kernels are the same code). Here the shift
 is a single ``torch.gather`` with a validity mask: it runs on any device and
 dtype, and autograd differentiates it exactly (the gradient of a gather is a
 scatter-add, i.e. the shift back by the same amount with zeros shifted in).
+The interpolated shift TIN learns through is a batched product with ``[T, T]``
+shift matrices, which autograd differentiates exactly too.
 """
+from typing import Optional
+
 import torch
 from torch import Tensor
 
@@ -101,28 +105,42 @@ def tin_shift(x: Tensor, shift: Tensor) -> Tensor:
     return _shift_gather(x, shift.long())
 
 
-def linear_tin_shift(x: Tensor, offset: Tensor) -> Tensor:
+def linear_tin_shift(x: Tensor,
+                     offset: Tensor,
+                     weight: Optional[Tensor] = None) -> Tensor:
     """Shift groups of channels along time by real-valued offsets.
 
     The differentiable temporal sampling of TIN (MMAction2's
-    ``linear_sampler``): every group is shifted by ``offset`` with linear
-    interpolation between the two neighbouring integer shifts,
-    ``out = (1 - a) * tin_shift(x, floor(offset)) + a *
-    tin_shift(x, floor(offset) + 1)`` with ``a = offset - floor(offset)``,
-    so that the output is differentiable with respect to ``offset`` as well
-    as ``x`` (the derivative is one-sided at integer offsets, as in TIN).
+    ``linear_sampler``, followed by TIN's per-frame weights): every group is
+    shifted by ``offset`` frames with linear interpolation between the two
+    neighbouring integer shifts, then scaled per output frame::
+
+        out = weight * ((1 - a) * tin_shift(x, floor(offset))
+                        + a * tin_shift(x, floor(offset) + 1)),
+        a = offset - floor(offset),
+
+    so that the output is differentiable with respect to ``offset`` (the
+    derivative is one-sided at integer offsets, as in TIN) and ``weight`` as
+    well as ``x``.
+
+    It is computed as one batched matrix product per sample and group with a
+    ``[T, T]`` matrix holding the interpolation and the weights: no loop
+    over batch or groups, no scatter in the backward pass, and with integer
+    offsets and unit weights the product copies ``x`` exactly.
 
     Args:
         x (Tensor): [N, T, C, HW] features, any floating dtype.
         offset (Tensor): [N, G] floating offsets on the device of ``x``;
             ``C`` must be a multiple of ``G``.
+        weight (Tensor, optional): [N, T, G] weight of every output frame
+            and group, on the device of ``x``. Defaults to None (weights 1).
 
     Returns:
         Tensor: [N, T, C, HW], the shifted features, dtype of ``x``.
 
     Raises:
-        TypeError: if ``x`` or ``offset`` is not a Tensor, or ``offset`` is
-            not floating.
+        TypeError: if ``x`` or ``offset`` is not a Tensor, or ``offset`` or
+            ``weight`` is not floating.
         ValueError: on a shape mismatch or ``C`` not a multiple of ``G``.
     """
     _check_shift_args(x, offset, 'offset')
@@ -131,14 +149,47 @@ def linear_tin_shift(x: Tensor, offset: Tensor) -> Tensor:
                         f'{offset.dtype}; use tin_shift for integer shifts')
     n, t, c, hw = x.shape
     groups = offset.size(1)
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(
+                f'weight must be a Tensor, got {type(weight).__name__}')
+        if not weight.is_floating_point():
+            raise TypeError('weight must be a floating tensor, got dtype '
+                            f'{weight.dtype}')
+        if weight.shape != (n, t, groups):
+            raise ValueError(f'weight must have shape {(n, t, groups)} '
+                             f'[N, T, G], got {tuple(weight.shape)}')
+    matrix = _shift_matrix(offset, weight, t).to(x.dtype)  # [N, G, T, T]
+    # [N, G, T, C/G*HW] @ ... -> [N, T, G, C/G*HW]
+    x_grouped = x.reshape(n, t, groups, -1).transpose(1, 2)
+    out = torch.matmul(matrix, x_grouped).transpose(1, 2)
+    return out.reshape(n, t, c, hw)
+
+
+def _shift_matrix(offset: Tensor, weight: Optional[Tensor],
+                  t: int) -> Tensor:
+    """[N, G, T, T] matrices of the interpolated, weighted shift.
+
+    ``matrix[n, g, i, j]`` is the share of input frame ``j`` in output frame
+    ``i``: ``(1 - a)`` at ``j = i - floor(offset)``, ``a`` at
+    ``j = i - floor(offset) - 1``, times ``weight[n, i, g]``; rows whose
+    source frames fall outside ``[0, T)`` lose those entries (zeros shifted
+    in).
+    """
+    n, groups = offset.shape
     floor = torch.floor(offset.detach())
-    # Linear-interpolation weights per group; only these carry the gradient
-    # with respect to the offset (floor is piecewise constant).
-    weight1 = (offset - floor).to(x.dtype)
+    # Only the interpolation weights carry the gradient with respect to the
+    # offset (floor is piecewise constant).
+    weight1 = (offset - floor).view(n, groups, 1, 1)
     weight0 = 1 - weight1
-    shift0 = floor.long()
-    data0 = _shift_gather(x, shift0).view(n, t, groups, c // groups, hw)
-    data1 = _shift_gather(x, shift0 + 1).view(n, t, groups, c // groups, hw)
-    weight0 = weight0.view(n, 1, groups, 1, 1)
-    weight1 = weight1.view(n, 1, groups, 1, 1)
-    return (weight0 * data0 + weight1 * data1).view(n, t, c, hw)
+    # Beyond +/-(T + 1) every source frame is outside the clip; clamping
+    # keeps the integer arithmetic in range.
+    shift0 = floor.clamp(-t - 1, t + 1).long().view(n, groups, 1, 1)
+    frames = torch.arange(t, device=offset.device)
+    source = frames.view(1, 1, t, 1) - shift0  # [N, G, T(out), 1]
+    column = frames.view(1, 1, 1, t)  # [1, 1, 1, T(in)]
+    matrix = (weight0 * (column == source) +
+              weight1 * (column == source - 1))
+    if weight is not None:
+        matrix = matrix * weight.permute(0, 2, 1).unsqueeze(-1)
+    return matrix

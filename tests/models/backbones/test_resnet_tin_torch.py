@@ -121,8 +121,10 @@ def test_forward_backward_r50():
 def test_mmaction2_state_dict_loads_and_matches(mmcv_ops_tin_shift):
     torch.manual_seed(0)
     theirs = ResNetTIN(
-        depth=50, pretrained=None, pretrained2d=False, shift_div=4).eval()
-    ours = ResNetTINTorch(50, pretrained=None).eval()
+        depth=50, pretrained=None, pretrained2d=False, shift_div=4)
+    ours = ResNetTINTorch(50, pretrained=None)
+    theirs.eval()  # MMAction2's ResNet.train returns None: no chaining
+    ours.eval()
     result = ours.load_state_dict(theirs.state_dict(), strict=True)
     assert result.missing_keys == [] and result.unexpected_keys == []
     x = torch.randn(8, 3, 32, 32)
@@ -187,14 +189,53 @@ def test_tsm_checkpoint_through_mmengine(tmp_path):
         tsm.layer1[0].conv1.conv.net.weight, rtol=0, atol=0)
 
 
+def torchvision_names(state_dict):
+    """MMAction2 ResNet names -> torchvision's (what pretrained2d reads)."""
+    renamed = {}
+    for key, value in state_dict.items():
+        key = re.sub(r'^conv1\.conv\.', 'conv1.', key)
+        key = re.sub(r'^conv1\.bn\.', 'bn1.', key)
+        key = re.sub(r'\.conv(\d)\.conv\.', r'.conv\1.', key)
+        key = re.sub(r'\.conv(\d)\.bn\.', r'.bn\1.', key)
+        key = key.replace('.downsample.conv.', '.downsample.0.')
+        key = key.replace('.downsample.bn.', '.downsample.1.')
+        renamed[key] = value
+    return renamed
+
+
+def test_imagenet_2d_weights_load(tmp_path):
+    # The full configs' path: pretrained='torchvision://resnet50' with
+    # pretrained2d=True, here from a local file in torchvision's naming.
+    torch.manual_seed(0)
+    resnet = MODELS.build(dict(type='ResNet', depth=50, pretrained=None))
+    resnet.init_weights()
+    for param in resnet.parameters():  # make every tensor distinctive
+        nn.init.normal_(param)
+    path = tmp_path / 'resnet50_torchvision.pth'
+    torch.save(torchvision_names(resnet.state_dict()), path)
+    tin = ResNetTINTorch(50, pretrained=str(path), pretrained2d=True)
+    tin.init_weights()
+    source = resnet.state_dict()
+    loaded = 0
+    for key, value in tin.state_dict().items():
+        if '.net1.' in key or key.endswith('num_batches_tracked'):
+            continue
+        assert torch.equal(value, source[key.replace('.net2.', '.')]), key
+        loaded += 1
+    assert loaded == len(
+        [k for k in source if not k.endswith('num_batches_tracked')])
+
+
 def test_tin_from_tsm_with_fixed_interlace_is_tsm():
     # TSM weights, offsets fixed at -1 and weights at 1: the TIN backbone
     # (shift_div 4) computes exactly what the TSM backbone (shift_div 8) does.
     torch.manual_seed(0)
     tsm = ResNetTSM(
-        depth=50, pretrained=None, pretrained2d=False, shift_div=8).eval()
+        depth=50, pretrained=None, pretrained2d=False, shift_div=8)
     tsm.init_weights()
-    tin = ResNetTINTorch(50, shift_div=4).eval()
+    tin = ResNetTINTorch(50, shift_div=4)
+    tsm.eval()
+    tin.eval()
     tin.load_state_dict(tsm.state_dict(), strict=False)
     for module in tin.modules():
         if isinstance(module, TemporalInterlace):

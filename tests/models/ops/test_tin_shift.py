@@ -109,7 +109,8 @@ def test_tin_shift_gradient_is_the_adjoint():
     assert not torch.allclose(x.grad, tin_shift(y, shift))  # mmcv's answer
 
 
-def interpolation_reference(x: np.ndarray, offset: np.ndarray) -> np.ndarray:
+def interpolation_reference(x: np.ndarray, offset: np.ndarray,
+                            weight=None) -> np.ndarray:
     low = np.floor(offset)
     frac = (offset - low)[:, None, :, None, None]
     n, t, c, hw = x.shape
@@ -117,16 +118,23 @@ def interpolation_reference(x: np.ndarray, offset: np.ndarray) -> np.ndarray:
     data0 = kernel_reference(x, low.astype(int)).reshape(n, t, groups, -1, hw)
     data1 = kernel_reference(x, low.astype(int) + 1).reshape(
         n, t, groups, -1, hw)
-    return ((1 - frac) * data0 + frac * data1).reshape(n, t, c, hw)
+    out = (1 - frac) * data0 + frac * data1
+    if weight is not None:
+        out = out * weight[..., None, None]
+    return out.reshape(n, t, c, hw)
 
 
-def test_linear_tin_shift_matches_reference():
+@pytest.mark.parametrize('with_weight', [False, True])
+def test_linear_tin_shift_matches_reference(with_weight):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 8, 12, 4))
-    offset = rng.uniform(-10, 10, size=(3, 4))
-    out = linear_tin_shift(torch.from_numpy(x), torch.from_numpy(offset))
+    offset = rng.uniform(-10, 10, size=(3, 4))  # also beyond +/-T
+    weight = rng.uniform(0, 2, size=(3, 8, 4)) if with_weight else None
+    out = linear_tin_shift(
+        torch.from_numpy(x), torch.from_numpy(offset),
+        None if weight is None else torch.from_numpy(weight))
     np.testing.assert_allclose(
-        out.numpy(), interpolation_reference(x, offset), rtol=1e-12,
+        out.numpy(), interpolation_reference(x, offset, weight), rtol=1e-12,
         atol=1e-12)
 
 
@@ -144,9 +152,10 @@ def test_linear_tin_shift_gradcheck():
     # Fractional parts kept away from integers, where the derivative with
     # respect to the offset jumps.
     offset = torch.tensor([[-1.3, 0.4], [2.7, -0.6]], dtype=torch.float64)
-    x.requires_grad_(True)
-    offset.requires_grad_(True)
-    assert torch.autograd.gradcheck(linear_tin_shift, (x, offset))
+    weight = 2 * torch.rand(2, 6, 2, dtype=torch.float64, generator=gen)
+    inputs = tuple(t.requires_grad_(True) for t in (x, offset, weight))
+    assert torch.autograd.gradcheck(linear_tin_shift, inputs)
+    assert torch.autograd.gradcheck(linear_tin_shift, inputs[:2])
 
 
 def test_linear_tin_shift_keeps_input_dtype():
@@ -186,3 +195,15 @@ def test_linear_tin_shift_keeps_input_dtype():
 def test_shift_input_errors(fn, x, shift, error, match):
     with pytest.raises(error, match=match):
         fn(x, shift)
+
+
+@pytest.mark.parametrize('weight, error, match', [
+    (torch.ones(2, 4, 2, dtype=torch.long), TypeError,
+     'weight must be a floating tensor, got dtype torch.int64'),
+    (np.ones((2, 4, 2)), TypeError, 'weight must be a Tensor, got ndarray'),
+    (torch.ones(2, 2, 4), ValueError,
+     r'weight must have shape \(2, 4, 2\) \[N, T, G\], got \(2, 2, 4\)'),
+])
+def test_linear_tin_shift_weight_errors(weight, error, match):
+    with pytest.raises(error, match=match):
+        linear_tin_shift(torch.zeros(2, 4, 4, 1), torch.zeros(2, 2), weight)

@@ -1,0 +1,213 @@
+"""Ensemble recipes: which members, which scales and views, which weights.
+
+A recipe is an mmengine config file (so recipes inherit through
+``_base_``) with these variables::
+
+    members = [
+        dict(name='tsn_r101',                        # unique, required
+             score_file='work_dirs/tsn_r101/scores_{split}.npz',  # required
+             scales=[224, 256],   # optional, default all scales in the file
+             views=None,          # optional view indices (needs view_scores)
+             weight=1.0,          # optional, default 1.0, >= 0
+             load=dict(ann_file='data/mmit/val_list.txt')),  # optional,
+                                  # passed to load_score_file (dumps)
+        ...
+    ]
+    fusion = dict(type='weighted_mean')  # mean | weighted_mean |
+                                         # logit_mean | rank_mean
+    search = dict(method='coordinate_ascent', greedy=False, folds=5,
+                  seed=0)                # optional; None keeps the weights
+    bootstrap = dict(num_samples=1000, confidence=0.95, seed=0)
+
+``{split}`` in ``score_file`` is replaced by the split being fused (``val``
+or ``test``), so one recipe serves both. Relative paths are relative to the
+working directory, as in MMAction2's configs.
+"""
+import math
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from mmengine.config import Config
+
+from .fusion_rules import build_fusion
+from .weight_search import SEARCH_METHODS
+
+__all__ = ['MemberSpec', 'Recipe', 'load_recipe']
+
+_MEMBER_KEYS = {'name', 'score_file', 'scales', 'views', 'weight', 'load'}
+_LOAD_KEYS = {'ann_file', 'scale', 'class_names', 'sigmoid'}
+_SEARCH_KEYS = {'method', 'greedy', 'folds', 'seed', 'options'}
+_BOOTSTRAP_KEYS = {'num_samples', 'confidence', 'seed'}
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """One member of a recipe.
+
+    Args:
+        name (str): Unique name, used in tables and messages.
+        score_file (str): Path of its score file; ``{split}`` is replaced by
+            the split.
+        scales (tuple[int], optional): Scales to use. None means all.
+        views (tuple[int], optional): View indices to use. None means the
+            stored average over all views.
+        weight (float): Weight in a weighted fusion. Defaults to 1.0.
+        load (dict): Extra arguments of
+            :func:`~mmt_challenge.ensemble.load_score_file` (for MMAction2
+            dumps). Defaults to an empty dict.
+    """
+    name: str
+    score_file: str
+    scales: Optional[Tuple[int, ...]] = None
+    views: Optional[Tuple[int, ...]] = None
+    weight: float = 1.0
+    load: Dict[str, Any] = field(default_factory=dict)
+
+    def path(self, split: str) -> str:
+        """The score file of ``split``."""
+        return self.score_file.replace('{split}', split)
+
+
+@dataclass
+class Recipe:
+    """A validated ensemble recipe.
+
+    Args:
+        name (str): The recipe's file name without extension.
+        members (list[MemberSpec]): At least one.
+        fusion (dict): Fusion rule config, ``dict(type=...)``.
+        search (dict, optional): Weight search settings, or None.
+        bootstrap (dict): Bootstrap settings.
+    """
+    name: str
+    members: List[MemberSpec]
+    fusion: Dict[str, Any]
+    search: Optional[Dict[str, Any]] = None
+    bootstrap: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def weights(self) -> List[float]:
+        return [m.weight for m in self.members]
+
+
+def _int_tuple(value: Any, what: str) -> Optional[Tuple[int, ...]]:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or not value or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ValueError(f'{what} must be a non-empty list of integers or '
+                         f'None, got {value!r}')
+    if len(set(value)) != len(value):
+        raise ValueError(f'{what} repeats a value: {list(value)}')
+    return tuple(value)
+
+
+def _member(index: int, cfg: Any) -> MemberSpec:
+    if not isinstance(cfg, dict):
+        raise ValueError(f'members[{index}] must be a dict, got {cfg!r}')
+    name = cfg.get('name')
+    if not isinstance(name, str) or not name:
+        raise ValueError(f'members[{index}] needs a non-empty name, got '
+                         f'{name!r}')
+    where = f'member {name!r}'
+    unknown = set(cfg) - _MEMBER_KEYS
+    if unknown:
+        raise ValueError(f'{where}: unknown key(s) {sorted(unknown)}; '
+                         f'allowed: {sorted(_MEMBER_KEYS)}')
+    score_file = cfg.get('score_file')
+    if not isinstance(score_file, str) or not score_file:
+        raise ValueError(f'{where}: score_file must be a path, got '
+                         f'{score_file!r}')
+    weight = cfg.get('weight', 1.0)
+    if isinstance(weight, bool) or not isinstance(
+            weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        raise ValueError(f'{where}: weight must be a finite number >= 0, '
+                         f'got {weight!r}')
+    load = dict(cfg.get('load') or {})
+    unknown = set(load) - _LOAD_KEYS
+    if unknown:
+        raise ValueError(f'{where}: unknown load option(s) {sorted(unknown)};'
+                         f' allowed: {sorted(_LOAD_KEYS)}')
+    return MemberSpec(
+        name=name,
+        score_file=score_file,
+        scales=_int_tuple(cfg.get('scales'), f'{where}: scales'),
+        views=_int_tuple(cfg.get('views'), f'{where}: views'),
+        weight=float(weight),
+        load=load)
+
+
+def _check_options(cfg: Any, allowed: set, what: str) -> Dict[str, Any]:
+    if not isinstance(cfg, dict):
+        raise ValueError(f'{what} must be a dict, got {cfg!r}')
+    unknown = set(cfg) - allowed
+    if unknown:
+        raise ValueError(f'{what}: unknown key(s) {sorted(unknown)}; '
+                         f'allowed: {sorted(allowed)}')
+    return dict(cfg)
+
+
+def load_recipe(recipe: Union[str, Config, dict],
+                *,
+                cfg_options: Optional[dict] = None) -> Recipe:
+    """Read and validate an ensemble recipe.
+
+    Args:
+        recipe (str | Config | dict): A recipe file (``ensembles/*.py``) or
+            its contents.
+        cfg_options (dict, optional): Overrides merged into the config, as
+            ``--cfg-options`` in MMAction2's tools. Defaults to None.
+
+    Returns:
+        Recipe: The members, fusion rule, search and bootstrap settings.
+
+    Raises:
+        ValueError: Naming the member or the setting that is wrong.
+    """
+    if isinstance(recipe, str):
+        name = osp.splitext(osp.basename(recipe))[0]
+        cfg = Config.fromfile(recipe)
+    else:
+        name = 'recipe'
+        cfg = recipe if isinstance(recipe, Config) else Config(dict(recipe))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg = cfg.to_dict()
+
+    members_cfg = cfg.get('members')
+    if not isinstance(members_cfg, (list, tuple)) or not members_cfg:
+        raise ValueError(f'recipe {name!r} needs a non-empty members list')
+    members = [_member(i, m) for i, m in enumerate(members_cfg)]
+    seen = set()
+    for member in members:
+        if member.name in seen:
+            raise ValueError(f'recipe {name!r}: duplicate member name '
+                             f'{member.name!r}')
+        seen.add(member.name)
+
+    fusion = cfg.get('fusion', dict(type='weighted_mean'))
+    if isinstance(fusion, str):
+        fusion = dict(type=fusion)
+    build_fusion(fusion)  # raises on an unknown rule or bad options
+
+    search = cfg.get('search')
+    if search is not None:
+        search = _check_options(search, _SEARCH_KEYS, 'search')
+        search.setdefault('method', 'coordinate_ascent')
+        search.setdefault('greedy', False)
+        search.setdefault('folds', 5)
+        search.setdefault('seed', 0)
+        if search['method'] not in SEARCH_METHODS:
+            raise ValueError(f'search: unknown method {search["method"]!r}; '
+                             f'choose from {list(SEARCH_METHODS)}')
+        if not isinstance(search['folds'], int) or search['folds'] < 2:
+            raise ValueError(f'search: folds must be an integer >= 2, got '
+                             f'{search["folds"]!r}')
+        if not build_fusion(fusion).uses_weights:
+            raise ValueError(
+                f'search needs a weighted fusion rule; {fusion["type"]!r} '
+                'uses equal weights')
+    bootstrap = _check_options(
+        cfg.get('bootstrap') or {}, _BOOTSTRAP_KEYS, 'bootstrap')
+    return Recipe(name, members, dict(fusion), search, bootstrap)

@@ -1,0 +1,208 @@
+"""Ensemble reports: the printed table, CSV files, weights and plots.
+
+A report directory holds:
+
+=================== =========================================================
+file                content
+=================== =========================================================
+summary.csv         the table: every member scale, every member, the
+                    ensemble (in-sample, with its bootstrap interval) and the
+                    k-fold estimate; sample / macro / micro mAP
+weights.json        the fusion rule and the weight of each member, reusable
+                    with ``tools/ensemble.py --weights`` on the test split
+folds.csv           per fold: its weights, in-fold and held-out sample mAP
+per_class_ap.csv    per class: AP of the ensemble and of the best member
+members.png         sample mAP of each member and of the ensemble
+weights.png         the weights
+per_class_ap.png    per-class AP, ensemble against the best member
+=================== =========================================================
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ._atomic import atomic_open
+from .runner import EnsembleResult
+
+__all__ = ['format_table', 'write_report', 'weights_record']
+
+
+def format_table(result: EnsembleResult) -> str:
+    """The report table as text, followed by the estimate line.
+
+    Args:
+        result (EnsembleResult): A run with labels.
+
+    Returns:
+        str: A fixed-width table (mAPs as fractions, 4 decimals).
+    """
+    if result.table is None:
+        raise ValueError('this run had no labels, so there is no table')
+    table = result.table.copy()
+    table['scale'] = table['scale'].astype(object).where(
+        table['scale'].notna(), '')
+    text = table.to_string(
+        index=False, na_rep='', float_format=lambda x: f'{x:.4f}')
+    lines = [text, '']
+    rows = result.table.set_index('kind')['sample_map']
+    in_sample = rows['ensemble']
+    line = (f'ensemble (weights: {result.weight_source}): sample mAP '
+            f'{in_sample:.4f}')
+    if result.ci is not None:
+        line += (f', {result.ci.confidence:.0%} bootstrap CI '
+                 f'[{result.ci.low:.4f}, {result.ci.high:.4f}]')
+    lines.append(line)
+    if 'ensemble k-fold' in rows:
+        honest = rows['ensemble k-fold']
+        line = (f'honest estimate ({len(result.kfold.fold_weights)}-fold, '
+                f'weights fitted without the scored fold): {honest:.4f}')
+        if result.kfold_ci is not None:
+            line += (f', {result.kfold_ci.confidence:.0%} CI '
+                     f'[{result.kfold_ci.low:.4f}, '
+                     f'{result.kfold_ci.high:.4f}]')
+        lines.append(line + f'; in-sample {in_sample:.4f} is optimistic by '
+                     f'{in_sample - honest:+.4f}')
+    else:
+        lines.append(f'weights from the {result.weight_source}, not fitted '
+                     'on this data: the score above is already honest')
+    return '\n'.join(lines)
+
+
+def weights_record(result: EnsembleResult) -> Dict:
+    """What ``weights.json`` holds."""
+    return dict(
+        recipe=result.recipe.name,
+        fusion=result.recipe.fusion,
+        source=result.weight_source,
+        weights=result.weights)
+
+
+def _save_figure(fig: Figure, path: str) -> None:
+    FigureCanvasAgg(fig)
+    fig.tight_layout()
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=120)
+
+
+def _members_plot(result: EnsembleResult) -> Figure:
+    table = result.table
+    members = table[table['kind'] == 'member']
+    names: List[str] = list(members['member'])
+    values: List[float] = list(members['sample_map'])
+    colors = ['tab:blue'] * len(names)
+    for kind, label, color in (('ensemble', 'ensemble', 'tab:red'),
+                               ('ensemble k-fold', 'ensemble (k-fold)',
+                                'tab:orange')):
+        rows = table[table['kind'] == kind]
+        if len(rows):
+            names.append(label)
+            values.append(float(rows['sample_map'].iloc[0]))
+            colors.append(color)
+    fig = Figure(figsize=(7, 0.35 * len(names) + 1.2))
+    ax = fig.add_subplot()
+    y = np.arange(len(names))
+    ax.barh(y, values, color=colors)
+    if result.ci is not None:
+        ensemble = names.index('ensemble')
+        ax.errorbar(values[ensemble], ensemble, fmt='none', ecolor='black',
+                    xerr=[[values[ensemble] - result.ci.low],
+                          [result.ci.high - values[ensemble]]], capsize=3)
+    for i, value in enumerate(values):
+        ax.text(value, i, f' {value:.4f}', va='center', fontsize=8)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    low = min(values)
+    high = max(values + ([result.ci.high] if result.ci is not None else []))
+    ax.set_xlim(max(0.0, low - 0.1 * (high - low + 1e-3) - 0.02),
+                min(1.0, high) + 0.06)
+    ax.set_xlabel('sample mAP')
+    ax.set_title(f'{result.recipe.name}: members vs ensemble')
+    return fig
+
+
+def _weights_plot(result: EnsembleResult) -> Figure:
+    names = list(result.weights)
+    fig = Figure(figsize=(7, 0.35 * len(names) + 1.2))
+    ax = fig.add_subplot()
+    y = np.arange(len(names))
+    ax.barh(y, [result.weights[n] for n in names], color='tab:green')
+    if result.kfold is not None:
+        folds = np.stack(result.kfold.fold_weights)
+        ax.errorbar(folds.mean(0), y, xerr=folds.std(0), fmt='o',
+                    color='black', markersize=3, label='k-fold mean +- std')
+        ax.legend(loc='lower right')
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel('weight')
+    ax.set_title(f'weights ({result.weight_source})')
+    return fig
+
+
+def _per_class_plot(result: EnsembleResult) -> Figure:
+    per_class = result.per_class.dropna()
+    fig = Figure(figsize=(5.5, 5.5))
+    ax = fig.add_subplot()
+    ax.scatter(per_class['best_member'], per_class['ensemble'], s=8,
+               alpha=0.6)
+    ax.plot([0, 1], [0, 1], color='grey', linewidth=1)
+    better = int((per_class['ensemble'] > per_class['best_member']).sum())
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(f'AP of the best member ({result.best_member})')
+    ax.set_ylabel('AP of the ensemble')
+    ax.set_title(f'per-class AP: ensemble better on {better} of '
+                 f'{len(per_class)} classes')
+    return fig
+
+
+def write_report(result: EnsembleResult, report_dir: str) -> List[str]:
+    """Write the report files (see the module docstring), atomically.
+
+    Args:
+        result (EnsembleResult): A run; without labels only
+            ``weights.json`` is written, without ``detail`` no per-class AP
+            and no member plots.
+        report_dir (str): Created if needed.
+
+    Returns:
+        list[str]: The files written.
+    """
+    os.makedirs(report_dir, exist_ok=True)
+    written = []
+
+    def path(name: str) -> str:
+        written.append(osp.join(report_dir, name))
+        return written[-1]
+
+    with atomic_open(path('weights.json'), 'w', encoding='utf-8') as f:
+        json.dump(weights_record(result), f, indent=2)
+        f.write('\n')
+    if result.table is None:
+        return written
+    with atomic_open(path('summary.csv'), 'w', encoding='utf-8',
+                     newline='') as f:
+        result.table.to_csv(f, index=False)
+    if result.kfold is not None:
+        folds = pd.DataFrame(
+            np.stack(result.kfold.fold_weights), columns=list(result.weights))
+        folds.insert(0, 'fold', np.arange(len(folds)))
+        folds.insert(1, 'videos', np.bincount(result.kfold.fold_of))
+        folds.insert(2, 'in_fold_sample_map', result.kfold.in_fold_scores)
+        folds.insert(3, 'held_out_sample_map', result.kfold.fold_scores)
+        with atomic_open(path('folds.csv'), 'w', encoding='utf-8',
+                         newline='') as f:
+            folds.to_csv(f, index=False)
+    _save_figure(_weights_plot(result), path('weights.png'))
+    if result.per_class is not None:  # run with detail
+        with atomic_open(path('per_class_ap.csv'), 'w', encoding='utf-8',
+                         newline='') as f:
+            result.per_class.to_csv(f, index=False)
+        _save_figure(_members_plot(result), path('members.png'))
+        _save_figure(_per_class_plot(result), path('per_class_ap.png'))
+    return written

@@ -1,0 +1,65 @@
+"""A tiny mini-M-MiT and a tiny member config for end-to-end tool tests."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from mmt_challenge.datasets import build_list_file, generate_mini_dataset
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MINI_TSM = osp.join(ROOT, 'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
+
+
+@pytest.fixture(scope='session')
+def tiny_mini_mmit(tmp_path_factory):
+    """16 / 8 / 8 videos of 32 px and 8 frames, with list files."""
+    out = tmp_path_factory.mktemp('data') / 'mini_mmit'
+    info = generate_mini_dataset(
+        out, num_train=16, num_val=8, num_test=8, size=32, num_frames=8)
+    lists = {}
+    for split, csv in info['ann_files'].items():
+        lists[split] = str(out / f'{split}_list.txt')
+        build_list_file(csv, info['video_root'], lists[split],
+                        num_classes=info['num_classes'])
+    return dict(root=info['video_root'], lists=lists,
+                num_classes=info['num_classes'])
+
+
+def write_tiny_config(path, data, base=MINI_TSM, max_epochs=2, extra=''):
+    """A config inheriting ``base`` that trains briefly on ``data``."""
+    text = f"""
+_base_ = [{base!r}]
+_data = dict(data_prefix=dict(video={data['root']!r}))
+train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file={data['lists']['training']!r}, **_data))
+val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file={data['lists']['validation']!r}, **_data))
+test_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file={data['lists']['testing']!r}, **_data))
+train_cfg = dict(max_epochs={max_epochs}, val_interval=1)
+default_hooks = dict(logger=dict(interval=1))
+{extra}
+"""
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_tool(*args, timeout=300, check=True):
+    """Run ``python tools/<args>`` from the repository root."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n'
+                             f'{result.stderr[-5000:]}')
+    return result
