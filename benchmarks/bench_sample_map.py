@@ -44,12 +44,7 @@ def parse_args():
         default=3.0,
         help='mean number of positive classes per sample')
     parser.add_argument(
-        '--repeat',
-        type=int,
-        default=7,
-        help='calls per function (the slow references get fewer, see '
-        '--slow-repeat)')
-    parser.add_argument('--slow-repeat', type=int, default=3)
+        '--repeat', type=int, default=5, help='calls of each function')
     parser.add_argument(
         '--decimals',
         type=int,

@@ -183,6 +183,23 @@ def test_dtypes(score_dtype, label_dtype):
             rtol=RTOL)
 
 
+@pytest.mark.parametrize('layout', ['fortran', 'strided'])
+def test_non_contiguous_inputs(row_strategy, layout):
+    scores, labels = random_problem(8, decimals=1)
+    expected = [
+        average_precision_score(labels, scores, average=average)
+        for average in ['samples', 'macro', 'micro']
+    ]
+    if layout == 'fortran':
+        scores, labels = np.asfortranarray(scores), np.asfortranarray(labels)
+    else:  # every other column of a wider array
+        wide_scores = np.repeat(scores, 2, axis=1)
+        wide_labels = np.repeat(labels, 2, axis=1)
+        scores, labels = wide_scores[:, ::2], wide_labels[:, ::2]
+    for function, value in zip(MAP_FUNCTIONS, expected):
+        np.testing.assert_allclose(function(scores, labels), value, rtol=RTOL)
+
+
 def test_accepts_lists_and_bool_scores():
     scores = [[True, False, True], [False, True, True]]
     labels = [[1, 0, 0], [0, 1, 1]]

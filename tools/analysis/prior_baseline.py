@@ -1,0 +1,38 @@
+"""Score of the class-prior baseline: every video gets the training class
+frequencies as its scores. A member that learned anything beats it.
+
+    python tools/analysis/prior_baseline.py TRAIN_LIST VAL_LIST --num-classes C
+"""
+import argparse
+
+import mmt_challenge  # noqa: F401
+from mmt_challenge.datasets import labels_to_multi_hot, read_list_file
+from mmt_challenge.evaluation import macro_map, micro_map, sample_map
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='class-prior baseline mAP')
+    parser.add_argument('train_list', help='list file the priors come from')
+    parser.add_argument('val_list', help='list file to score')
+    parser.add_argument('--num-classes', type=int, required=True)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    train = labels_to_multi_hot(
+        read_list_file(args.train_list, num_classes=args.num_classes),
+        args.num_classes)
+    val = labels_to_multi_hot(
+        read_list_file(args.val_list, num_classes=args.num_classes),
+        args.num_classes)
+    prior = train.mean(axis=0)
+    scores = prior[None, :].repeat(len(val), axis=0)
+    print(f'class-prior baseline on {args.val_list}: '
+          f'sample_mAP {sample_map(scores, val):.4f}  '
+          f'macro_mAP {macro_map(scores, val):.4f}  '
+          f'micro_mAP {micro_map(scores, val):.4f}')
+
+
+if __name__ == '__main__':
+    main()
