@@ -83,7 +83,7 @@ def make_data(directory: str, args) -> None:
             (args.videos, 1, args.classes), dtype=np.float32) + 0.3 * \
             rng.standard_normal((args.videos, args.scales, args.classes),
                                 dtype=np.float32)
-        logits += (1.5 + 0.2 * m) * labels[:, None, :] - 2.0
+        logits += (0.8 + 0.1 * m) * labels[:, None, :] - 2.0
         probs = 1 / (1 + np.exp(-logits))
         order = rng.permutation(args.videos)
         save_score_file(

@@ -5,7 +5,8 @@ _base_ = ['./_base_/default_fusion.py']
 
 
 def _member(name, config):
-    return dict(name=name, score_file=f'work_dirs/{config}/scores_{{split}}.npz')
+    return dict(
+        name=name, score_file=f'work_dirs/{config}/scores_{{split}}.npz')
 
 
 members = [

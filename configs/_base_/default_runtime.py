@@ -17,6 +17,8 @@ default_hooks = dict(
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
+# Random states in checkpoints, so that a resumed run continues exactly.
+custom_hooks = [dict(type='RNGStateHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

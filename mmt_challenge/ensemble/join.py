@@ -42,9 +42,10 @@ def check_classes(name: str, score_file: ScoreFile,
     differ = np.flatnonzero(score_file.class_names != np.asarray(class_names))
     if len(differ):
         i = differ[0]
+        theirs = str(score_file.class_names[i])
         raise ValueError(
-            f'member {name!r} names class {i} {str(score_file.class_names[i])!r}'
-            f' but {reference} names it {str(class_names[i])!r} '
+            f'member {name!r} names class {i} {theirs!r} but {reference} '
+            f'names it {str(class_names[i])!r} '
             f'({len(differ)} class names differ)')
 
 

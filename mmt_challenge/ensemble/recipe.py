@@ -15,8 +15,11 @@ A recipe is an mmengine config file (so recipes inherit through
     ]
     fusion = dict(type='weighted_mean')  # mean | weighted_mean |
                                          # logit_mean | rank_mean
-    search = dict(method='coordinate_ascent', greedy=False, folds=5,
-                  seed=0)                # optional; None keeps the weights
+    search = dict(method='coordinate_ascent',  # or 'nelder_mead', None
+                  greedy=False,          # greedy forward selection first
+                  folds=5, seed=0,       # the k-fold honest estimate
+                  options=dict(max_evals=2000))  # to the search function
+                                         # optional; None keeps the weights
     bootstrap = dict(num_samples=1000, confidence=0.95, seed=0)
 
 ``{split}`` in ``score_file`` is replaced by the split being fused (``val``

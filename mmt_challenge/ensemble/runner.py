@@ -15,9 +15,9 @@ from mmengine.utils import ProgressBar
 
 from ..datasets import labels_to_multi_hot, read_list_file
 from .bootstrap import BootstrapResult, sample_map_ci
-from .fusion_rules import build_fusion, normalize_weights
+from .fusion_rules import BaseFusion, build_fusion, normalize_weights
 from .join import check_classes, rows_in_order
-from .recipe import Recipe
+from .recipe import MemberSpec, Recipe
 from .score_file import ScoreFile, load_score_file, make_meta
 from .scoring import per_class_ap, score_all
 from .weight_search import KFoldResult, SearchResult, fit_weights, kfold_fit
@@ -100,6 +100,105 @@ def _row(kind: str, member: str, scale, weight, metrics: dict,
         ci_low=ci.low if ci else np.nan, ci_high=ci.high if ci else np.nan)
 
 
+@dataclass
+class _Members:
+    """The members of a recipe, joined and reduced to one array each."""
+    video_ids: np.ndarray  # [N], the reference order
+    class_names: np.ndarray  # [C]
+    values: np.ndarray  # [M, N, C] transformed, mean over each member's scales
+    labels: Optional[np.ndarray]  # [N, C] multi-hot, or None
+    scale_rows: List[dict]  # table rows of every member scale
+
+
+def _member_scales(spec: MemberSpec, score_file: ScoreFile,
+                   rows: np.ndarray):
+    """Yield ``(scale, [N, C] probabilities in reference order)``."""
+    try:
+        indices = score_file.scale_indices(spec.scales)
+        if spec.views is None:
+            for i in indices:
+                yield int(score_file.scales[i]), score_file.scores[rows, i]
+        else:
+            selected = score_file.select(scales=spec.scales,
+                                         views=spec.views)
+            for j, i in enumerate(indices):
+                yield int(score_file.scales[i]), selected[rows, j]
+    except ValueError as e:
+        raise ValueError(f'member {spec.name!r}: {e}') from None
+
+
+def _load_members(recipe: Recipe, fusion: BaseFusion, split: str,
+                  ann_file: Optional[str], score_scales: bool,
+                  progress: bool, timings: Dict[str, float]) -> _Members:
+    """Load, check and join every member, one score file in memory at a
+    time."""
+    records, labelled = (_read_annotation(ann_file) if ann_file else
+                         (None, False))
+    video_ids = (np.asarray([r.video_id for r in records])
+                 if records is not None else None)
+    reference = ann_file
+    class_names = labels = None
+    values, scale_rows = [], []
+    bar = ProgressBar(len(recipe.members)) if progress else None
+    for spec in recipe.members:
+        start = time.perf_counter()
+        path = spec.path(split)
+        try:
+            score_file = load_score_file(path, **spec.load)
+        except (ValueError, TypeError, FileNotFoundError) as e:
+            raise type(e)(f'member {spec.name!r}: {e}') from None
+        if class_names is None:  # the first member sets the classes
+            class_names = score_file.class_names
+            if video_ids is None:
+                video_ids = score_file.video_ids
+                reference = f'member {spec.name!r} ({path})'
+            if labelled:
+                labels = _labels(records, ann_file, spec.name,
+                                 len(class_names))
+        else:
+            check_classes(spec.name, score_file, class_names,
+                          f'member {recipe.members[0].name!r}')
+        rows = rows_in_order(spec.name, score_file, video_ids, reference)
+        total, count = None, 0
+        for scale, probs in _member_scales(spec, score_file, rows):
+            if labels is not None and score_scales:
+                scale_rows.append(
+                    _row('scale', spec.name, scale, np.nan,
+                         score_all(probs, labels)))
+            transformed = fusion.transform(probs)
+            total = transformed if total is None else total + transformed
+            count += 1
+        values.append(total / count)
+        del score_file, total
+        timings[f'member {spec.name}'] = time.perf_counter() - start
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.file.write('\n')
+    return _Members(video_ids, class_names, np.stack(values), labels,
+                    scale_rows)
+
+
+def _labels(records, ann_file: str, member: str,
+            num_classes: int) -> np.ndarray:
+    for record in records:
+        if max(record.labels) >= num_classes:
+            raise ValueError(
+                f'{ann_file}, line {record.line}: video '
+                f'{record.video_id!r} has label {max(record.labels)} but '
+                f'member {member!r} has {num_classes} classes')
+    return labels_to_multi_hot(records, num_classes)
+
+
+def _search_options(recipe: Recipe) -> dict:
+    weights = np.asarray(recipe.weights)
+    return dict(
+        method=recipe.search['method'],
+        greedy=recipe.search['greedy'],
+        init=weights if weights.sum() > 0 else None,
+        **recipe.search.get('options', {}))
+
+
 def run_ensemble(recipe: Recipe,
                  *,
                  split: str = 'val',
@@ -133,99 +232,34 @@ def run_ensemble(recipe: Recipe,
         EnsembleResult: The fused scores, weights, and with labels the table,
         honest estimate and intervals.
     """
-    timings = {}
+    timings: Dict[str, float] = {}
     fusion = build_fusion(recipe.fusion)
     log = (lambda msg: print_log(msg, logger='current')) if progress else (
         lambda msg: None)
+    member_names = [m.name for m in recipe.members]
 
     start = time.perf_counter()
-    records, labelled = (_read_annotation(ann_file) if ann_file else
-                         (None, False))
-    ref_ids = (np.asarray([r.video_id for r in records])
-               if records is not None else None)
-    reference = f'{ann_file}' if ann_file else None
-    class_names = labels = None
-    rows_table: List[dict] = []
-    values = []
-    member_names = [m.name for m in recipe.members]
-    bar = ProgressBar(len(recipe.members)) if progress else None
-    for spec in recipe.members:
-        t0 = time.perf_counter()
-        path = spec.path(split)
-        try:
-            score_file = load_score_file(path, **spec.load)
-        except (ValueError, TypeError, FileNotFoundError) as e:
-            raise type(e)(f'member {spec.name!r}: {e}') from None
-        if class_names is None:
-            class_names = score_file.class_names
-            if ref_ids is None:
-                ref_ids = score_file.video_ids
-                reference = f'member {spec.name!r} ({path})'
-            if labelled:
-                bad = [r for r in records
-                       if max(r.labels) >= len(class_names)]
-                if bad:
-                    raise ValueError(
-                        f'{ann_file}, line {bad[0].line}: video '
-                        f'{bad[0].video_id!r} has label {max(bad[0].labels)} '
-                        f'but member {spec.name!r} has {len(class_names)} '
-                        'classes')
-                labels = labels_to_multi_hot(records, len(class_names))
-        else:
-            check_classes(spec.name, score_file, class_names,
-                          f'member {member_names[0]!r}')
-        rows = rows_in_order(spec.name, score_file, ref_ids, reference)
-        try:
-            scale_ids = score_file.scale_indices(spec.scales)
-        except ValueError as e:
-            raise ValueError(f'member {spec.name!r}: {e}') from None
-        if spec.views is None:
-            per_scale = (score_file.scores[rows, i] for i in scale_ids)
-        else:
-            try:
-                selected = score_file.select(
-                    scales=spec.scales, views=spec.views)
-            except ValueError as e:
-                raise ValueError(f'member {spec.name!r}: {e}') from None
-            per_scale = (selected[rows, j] for j in range(len(scale_ids)))
-        total = None
-        for i, probs in zip(scale_ids, per_scale):
-            if labels is not None and detail:
-                rows_table.append(
-                    _row('scale', spec.name, int(score_file.scales[i]),
-                         np.nan, score_all(probs, labels)))
-            transformed = fusion.transform(probs)
-            total = transformed if total is None else total + transformed
-        values.append(total / len(scale_ids))
-        del score_file
-        timings[f'member {spec.name}'] = time.perf_counter() - t0
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.file.write('\n')
-    values = np.stack(values)
+    members = _load_members(recipe, fusion, split, ann_file, detail,
+                            progress, timings)
+    values, labels = members.values, members.labels
     timings['load and join'] = time.perf_counter() - start
-    log(f'loaded {len(values)} members x {len(ref_ids)} videos x '
-        f'{len(class_names)} classes in {timings["load and join"]:.2f} s')
+    log(f'loaded {len(values)} members x {len(members.video_ids)} videos x '
+        f'{len(members.class_names)} classes in '
+        f'{timings["load and join"]:.2f} s')
 
-    result_search = result_kfold = kfold_ci = None
+    fitted = kfold = None
     if weights is not None:
         weight_vector, weight_source = _resolve_weights(recipe,
                                                         weights), 'file'
     elif labels is not None and recipe.search is not None and search:
-        t0 = time.perf_counter()
-        options = dict(
-            method=recipe.search['method'],
-            greedy=recipe.search['greedy'],
-            init=np.asarray(recipe.weights) if sum(recipe.weights) > 0 else
-            None,
-            **recipe.search.get('options', {}))
-        result_search = fit_weights(values, labels, fusion=fusion, **options)
-        log(f'weight search ({recipe.search["method"]}, greedy='
-            f'{recipe.search["greedy"]}): in-sample sample mAP '
-            f'{result_search.score:.4f} after {result_search.num_evals} '
-            f'evaluations in {result_search.seconds:.2f} s')
-        result_kfold = kfold_fit(
+        start = time.perf_counter()
+        options = _search_options(recipe)
+        fitted = fit_weights(values, labels, fusion=fusion, **options)
+        log(f'weight search ({options["method"]}, greedy='
+            f'{options["greedy"]}): in-sample sample mAP {fitted.score:.4f} '
+            f'after {fitted.num_evals} evaluations in '
+            f'{fitted.seconds:.2f} s')
+        kfold = kfold_fit(
             values,
             labels,
             fusion=fusion,
@@ -233,26 +267,26 @@ def run_ensemble(recipe: Recipe,
             seed=recipe.search['seed'],
             progress=progress,
             **options)
-        weight_vector, weight_source = result_search.weights, 'search'
-        timings['weight search'] = time.perf_counter() - t0
+        weight_vector, weight_source = fitted.weights, 'search'
+        timings['weight search'] = time.perf_counter() - start
     else:
         weight_vector, weight_source = _resolve_weights(recipe,
                                                         None), 'recipe'
     if not fusion.uses_weights:
         weight_vector = np.ones(len(values))
     weight_vector = normalize_weights(weight_vector, len(values))
-
-    t0 = time.perf_counter()
-    fused_scores = fusion.combine(values, weight_vector)
-    timings['fuse'] = time.perf_counter() - t0
     weight_map = dict(zip(member_names, map(float, weight_vector)))
+
+    start = time.perf_counter()
+    fused_scores = fusion.combine(values, weight_vector)
+    timings['fuse'] = time.perf_counter() - start
 
     result = EnsembleResult(
         recipe=recipe,
         split=split,
         fused=ScoreFile(
-            video_ids=ref_ids,
-            class_names=class_names,
+            video_ids=members.video_ids,
+            class_names=members.class_names,
             scores=fused_scores[:, None, :],
             scales=np.array([0]),
             meta=make_meta(
@@ -269,52 +303,63 @@ def run_ensemble(recipe: Recipe,
                 ])),
         weights=weight_map,
         weight_source=weight_source,
-        search=result_search,
-        kfold=result_kfold,
+        search=fitted,
+        kfold=kfold,
         timings=timings)
-
     if labels is not None:
-        t0 = time.perf_counter()
-        boot = recipe.bootstrap
-        if detail:
-            for m, name in enumerate(member_names):
-                rows_table.append(
-                    _row('member', name, None, weight_map[name],
-                         score_all(fusion.inverse(values[m]), labels)))
-            result.ci = sample_map_ci(fused_scores, labels, **boot)
-        rows_table.append(
-            _row('ensemble', 'ensemble', None, np.nan,
-                 score_all(fused_scores, labels), result.ci))
-        if result_kfold is not None:
-            if detail:
-                kfold_ci = sample_map_ci(result_kfold.held_out, labels,
-                                         **boot)
-                result.kfold_ci = kfold_ci
-            rows_table.append(
-                _row('ensemble k-fold', 'ensemble', None, np.nan,
-                     score_all(result_kfold.held_out, labels), kfold_ci))
-        table = pd.DataFrame(rows_table, columns=TABLE_COLUMNS)
-        table['scale'] = table['scale'].astype('Int64')
-        result.table = table
-        if detail:
-            members = table[table['kind'] == 'member']
-            best = members.loc[members['sample_map'].idxmax(), 'member']
-            result.best_member = best
-            result.per_class = pd.DataFrame(
-                dict(
-                    class_name=class_names,
-                    ensemble=per_class_ap(fused_scores, labels),
-                    best_member=per_class_ap(
-                        fusion.inverse(values[member_names.index(best)]),
-                        labels)))
-        timings['score'] = time.perf_counter() - t0
-        rows = table.set_index('kind')['sample_map']
-        log(f'ensemble sample mAP {rows["ensemble"]:.4f}' +
-            ('' if result.ci is None else
-             f' (95% CI {result.ci.low:.4f}-{result.ci.high:.4f})') +
-            ('' if 'ensemble k-fold' not in rows else
-             f', k-fold estimate {rows["ensemble k-fold"]:.4f}') +
-            ('' if kfold_ci is None else
-             f' ({kfold_ci.low:.4f}-{kfold_ci.high:.4f})') +
-            f'; scored in {timings["score"]:.2f} s')
+        start = time.perf_counter()
+        _score(result, members, fusion, fused_scores, detail)
+        timings['score'] = time.perf_counter() - start
+        log(_summary_line(result) + f'; scored in {timings["score"]:.2f} s')
     return result
+
+
+def _score(result: EnsembleResult, members: _Members, fusion: BaseFusion,
+           fused_scores: np.ndarray, detail: bool) -> None:
+    """Fill in the table, intervals and per-class AP of ``result``."""
+    labels, boot = members.labels, result.recipe.bootstrap
+    rows = list(members.scale_rows)
+    names = list(result.weights)
+    if detail:
+        for m, name in enumerate(names):
+            rows.append(
+                _row('member', name, None, result.weights[name],
+                     score_all(fusion.inverse(members.values[m]), labels)))
+        result.ci = sample_map_ci(fused_scores, labels, **boot)
+    rows.append(
+        _row('ensemble', 'ensemble', None, np.nan,
+             score_all(fused_scores, labels), result.ci))
+    if result.kfold is not None:
+        if detail:
+            result.kfold_ci = sample_map_ci(result.kfold.held_out, labels,
+                                            **boot)
+        rows.append(
+            _row('ensemble k-fold', 'ensemble', None, np.nan,
+                 score_all(result.kfold.held_out, labels), result.kfold_ci))
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table['scale'] = table['scale'].astype('Int64')
+    result.table = table
+    if detail:
+        member_rows = table[table['kind'] == 'member']
+        best = member_rows.loc[member_rows['sample_map'].idxmax(), 'member']
+        result.best_member = best
+        result.per_class = pd.DataFrame(
+            dict(
+                class_name=members.class_names,
+                ensemble=per_class_ap(fused_scores, labels),
+                best_member=per_class_ap(
+                    fusion.inverse(members.values[names.index(best)]),
+                    labels)))
+
+
+def _summary_line(result: EnsembleResult) -> str:
+    rows = result.table.set_index('kind')['sample_map']
+    line = f'ensemble sample mAP {rows["ensemble"]:.4f}'
+    if result.ci is not None:
+        line += f' (95% CI {result.ci.low:.4f}-{result.ci.high:.4f})'
+    if 'ensemble k-fold' in rows:
+        line += f', k-fold estimate {rows["ensemble k-fold"]:.4f}'
+        if result.kfold_ci is not None:
+            line += (f' ({result.kfold_ci.low:.4f}-'
+                     f'{result.kfold_ci.high:.4f})')
+    return line

@@ -6,7 +6,8 @@ A score file is a NumPy ``.npz`` archive written with :func:`numpy.savez`
 ============== ========================= =====================================
 key            dtype, shape              meaning
 ============== ========================= =====================================
-video_ids      unicode ``[N]``           the annotation's relative paths; unique
+video_ids      unicode ``[N]``           the annotation's relative paths,
+                                         unique
 class_names    unicode ``[C]``           class names in class-index order
 scores         float32 ``[N, S, C]``     per-scale sigmoid probabilities,
                                          averaged over clips and crops
@@ -201,8 +202,8 @@ class ScoreFile:
 
         self.scores = np.asarray(self.scores)
         if self.scores.dtype.kind != 'f':
-            raise TypeError(
-                f'scores must be floating point, got dtype {self.scores.dtype}')
+            raise TypeError(f'scores must be floating point, got dtype '
+                            f'{self.scores.dtype}')
         self.scores = self.scores.astype(np.float32, copy=False)
         num_videos, num_classes = len(self.video_ids), len(self.class_names)
         if self.scores.ndim != 3 or self.scores.shape[0] != num_videos or \

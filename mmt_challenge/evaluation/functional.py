@@ -20,7 +20,7 @@ the sum), without a Python loop over samples or classes:
   comparison pass over the rows per positive slot, cheaper than sorting.
   Otherwise (M-MiT classes: about a hundred positives in 10,000 samples) the
   rows are sorted with one ``argsort`` along the axis and each positive's tie
-  group is found with a running maximum.
+  group is found with ``searchsorted``.
 * ``micro_map`` is the same formula over one row of all pairs, with two
   sorts and two ``searchsorted`` calls.
 """
@@ -32,10 +32,9 @@ __all__ = ['sample_map', 'macro_map', 'micro_map', 'NoPositiveWarning']
 
 # Counting costs one comparison pass over a row per positive of the row, plus
 # the Python overhead of one loop step per positive slot (about as much as
-# comparing this many scores); sorting costs about _SORT_COST_PER_LOG2 passes
-# per log2(row length). Measured with numpy 1.26 on float32 rows of 313 to
-# 10,000 scores, the two break even at 5 to 7 passes per log2; the lower value
-# keeps counting away from its quadratic worst case (dense labels).
+# comparing _LOOP_STEP_COST scores); sorting costs about _SORT_COST_PER_LOG2
+# passes per log2(row length): measured with numpy 1.26 on float32 rows of 313
+# to 10,000 scores, the two break even at 3.5 to 5 passes per log2.
 _SORT_COST_PER_LOG2 = 4
 _LOOP_STEP_COST = 10_000
 
@@ -159,27 +158,32 @@ def _row_precision_sums_by_sorting(scores: np.ndarray, labels: np.ndarray,
                                    num_pos: np.ndarray) -> np.ndarray:
     """Same as :func:`_row_precision_sums_by_counting`, with one argsort.
 
-    In ascending order, the first index ``g`` of a positive's tie group gives
-    ``#(>= s) = L - g`` and ``TP(>= s) = P - (positives before g)``.
+    With each row sorted ascending and the rows laid end to end, a positive
+    whose tie group starts at flat position ``g`` of row ``r`` has
+    ``#(>= s) = (r + 1) * L - g`` and ``TP(>= s)`` = the positives of row
+    ``r`` at flat positions ``>= g``; both come from ``searchsorted`` on
+    increasing flat positions, so no other pass over [R, L] is needed.
     """
     num_rows, length = scores.shape
-    order = np.argsort(scores, axis=1)
-    sorted_scores = np.take_along_axis(scores, order, axis=1)
-    sorted_labels = np.take_along_axis(labels, order, axis=1)
-    del order
-    index_dtype = np.int32 if length < 2**31 else np.int64
-    group_start = np.zeros((num_rows, length), dtype=index_dtype)
-    new_value = sorted_scores[:, 1:] != sorted_scores[:, :-1]
+    flat = np.argsort(scores, axis=1)
+    flat += np.arange(0, num_rows * length, length)[:, None]
+    # np.take with flat indices is several times faster than
+    # take_along_axis.
+    sorted_scores = np.take(scores, flat)
+    sorted_labels = np.take(labels, flat)
+    del flat
+    new_group = np.empty((num_rows, length), dtype=bool)
+    new_group[:, 0] = True
+    np.not_equal(
+        sorted_scores[:, 1:], sorted_scores[:, :-1], out=new_group[:, 1:])
     del sorted_scores
-    group_start[:, 1:] = np.where(new_value,
-                                  np.arange(1, length, dtype=index_dtype), 0)
-    np.maximum.accumulate(group_start, axis=1, out=group_start)
-    pos_before = np.cumsum(sorted_labels, axis=1, dtype=index_dtype)
-    pos_before -= sorted_labels
-    rows, cols = _nonzero_2d(sorted_labels)
-    start = group_start[rows, cols]
-    num_ge = length - start
-    tp_ge = num_pos[rows] - pos_before[rows, start]
+    group_starts = np.flatnonzero(new_group)
+    del new_group
+    positives = np.flatnonzero(sorted_labels)
+    start = group_starts[np.searchsorted(group_starts, positives, 'right') - 1]
+    rows = positives // length
+    num_ge = (rows + 1) * length - start
+    tp_ge = np.cumsum(num_pos)[rows] - np.searchsorted(positives, start)
     return np.bincount(rows, weights=tp_ge / num_ge, minlength=num_rows)
 
 

@@ -1,6 +1,7 @@
 """tools/ensemble.py end to end: table, CSV, weights, plots, test split."""
 import importlib.util
 import json
+import os
 import os.path as osp
 import sys
 
@@ -30,9 +31,10 @@ def _run(monkeypatch, name, *argv):
 def recipe(member_files, tmp_path):
     paths, list_file, video_ids, labels = member_files(
         num_members=3, num_videos=60, num_classes=8, signal=1.5)
+    templates = [p[:-len('val.npz')] + '{split}.npz' for p in paths]
     members = ',\n    '.join(
-        f"dict(name='m{i}', score_file={p[:-len('val.npz')] + '{split}.npz'!r}, "
-        f'scales=[224, 256])' for i, p in enumerate(paths))
+        f"dict(name='m{i}', score_file={t!r}, scales=[224, 256])"
+        for i, t in enumerate(templates))
     path = tmp_path / 'toy_recipe.py'
     path.write_text(f"""members = [
     {members}
@@ -118,3 +120,16 @@ def test_no_search_keeps_recipe_weights(recipe, tmp_path, monkeypatch):
     assert weights['source'] == 'recipe'
     np.testing.assert_allclose(list(weights['weights'].values()), [1 / 3] * 3)
     assert not osp.exists(osp.join(report, 'folds.csv'))
+
+
+def test_no_detail_report(recipe, tmp_path, monkeypatch, capsys):
+    recipe_path, _, list_file, _ = recipe
+    report = str(tmp_path / 'report')
+    _run(monkeypatch, 'ensemble', recipe_path, '--ann', list_file,
+         '--report', report, '--no-detail')
+    printed = capsys.readouterr().out
+    assert 'honest estimate (3-fold' in printed
+    assert 'bootstrap' not in printed
+    assert sorted(os.listdir(report)) == [
+        'folds.csv', 'summary.csv', 'weights.json', 'weights.png'
+    ]

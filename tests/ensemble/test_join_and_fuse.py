@@ -120,8 +120,9 @@ def test_missing_video_without_annotation(member_files):
     score_file = load_score_file(paths[0])
     _rewrite(paths[0], video_ids=score_file.video_ids[1:],
              scores=score_file.scores[1:])
+    first = score_file.video_ids[0]
     with pytest.raises(ValueError, match=r"member 'm1' has 1 video\(s\) that "
-                       rf"are not in member 'm0' .*'{score_file.video_ids[0]}'"):
+                       rf"are not in member 'm0' .*'{first}'"):
         run_ensemble(_recipe(paths), progress=False)
 
 
@@ -213,3 +214,44 @@ def test_split_placeholder(member_files):
     result = run_ensemble(_recipe(templates), split='val',
                           ann_file=list_file, progress=False)
     assert result.fused.meta['members'][0]['score_file'] == paths[0]
+
+
+def test_views_select_from_view_scores(member_files, tmp_path):
+    paths, list_file, video_ids, _ = member_files(num_members=1)
+    rng = np.random.default_rng(5)
+    base = load_score_file(paths[0])
+    view_scores = rng.random((base.num_videos, 2, 6, base.num_classes))
+    path = str(tmp_path / 'views.npz')
+    save_score_file(path, ScoreFile(
+        video_ids=base.video_ids, class_names=base.class_names,
+        scores=view_scores.mean(axis=2), scales=base.scales, num_clips=2,
+        num_crops=3, view_scores=view_scores))
+    recipe = load_recipe(dict(members=[
+        dict(name='center', score_file=path, scales=[256], views=[1, 4])
+    ]))
+    result = run_ensemble(recipe, ann_file=list_file, progress=False)
+    frame = pd.DataFrame(view_scores[:, 1, [1, 4]].mean(axis=1),
+                         index=base.video_ids).loc[video_ids]
+    np.testing.assert_allclose(result.fused.scores[:, 0], frame.to_numpy(),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize('fusion', ['rank_mean', 'logit_mean'])
+def test_every_rule_runs_with_search(member_files, fusion):
+    paths, list_file, _, _ = member_files(num_members=3, num_videos=30)
+    recipe = _recipe(paths, fusion,
+                     search=dict(method='nelder_mead', folds=3),
+                     bootstrap=dict(num_samples=50))
+    result = run_ensemble(recipe, ann_file=list_file, progress=False)
+    assert set(result.table['kind']) == {'scale', 'member', 'ensemble',
+                                         'ensemble k-fold'}
+    assert sum(result.weights.values()) == pytest.approx(1)
+    assert 0 <= result.fused.scores.min() <= result.fused.scores.max() <= 1
+
+
+def test_detail_off_scores_the_fused_result_only(member_files):
+    paths, list_file, _, _ = member_files(num_members=2)
+    result = run_ensemble(_recipe(paths), ann_file=list_file, detail=False,
+                          progress=False)
+    assert result.table['kind'].tolist() == ['ensemble']
+    assert result.ci is None and result.per_class is None

@@ -152,6 +152,16 @@ def test_sample_map_by_hand(row_strategy, scores, labels, expected):
     assert sample_map(scores, labels) == pytest.approx(expected, rel=RTOL)
 
 
+@pytest.mark.parametrize('function', MAP_FUNCTIONS)
+@pytest.mark.parametrize('scores, labels', [
+    ([[0.3]], [[1]]),
+    ([[0.3], [0.5]], [[1], [1]]),
+    ([[0.3, 0.3]], [[1, 1]]),
+])
+def test_smallest_inputs(row_strategy, function, scores, labels):
+    assert function(scores, labels) == 1.0
+
+
 def test_macro_and_micro_by_hand():
     scores = [[0.9, 0.1], [0.8, 0.7], [0.2, 0.3]]
     labels = [[1, 0], [0, 1], [1, 1]]

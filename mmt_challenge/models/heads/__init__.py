@@ -1,4 +1,6 @@
-"""Member heads with multi-label (sigmoid) clip averaging."""
+"""Member heads with multi-label (sigmoid) clip averaging, and the multi-dataset
+head."""
+from .multi_dataset_head import MultiDatasetHead, top_projection_weights
 from .multilabel_average import MultiLabelAverageMixin
 from .multilabel_heads import (MultiLabelI3DHead, MultiLabelSlowFastHead,
                                MultiLabelTRNHead, MultiLabelTSMHead,
@@ -6,5 +8,6 @@ from .multilabel_heads import (MultiLabelI3DHead, MultiLabelSlowFastHead,
 
 __all__ = [
     'MultiLabelAverageMixin', 'MultiLabelTSNHead', 'MultiLabelTSMHead',
-    'MultiLabelTRNHead', 'MultiLabelI3DHead', 'MultiLabelSlowFastHead'
+    'MultiLabelTRNHead', 'MultiLabelI3DHead', 'MultiLabelSlowFastHead',
+    'MultiDatasetHead', 'top_projection_weights'
 ]

@@ -228,12 +228,16 @@ class WARPLoss(BaseWeightedLoss):
             rank: torch.Tensor,
             device: torch.device,
             generator: Optional[torch.Generator],
-            chunk: int = 32) -> Tuple[torch.Tensor, torch.Tensor]:
+            first_chunk: int = 4,
+            max_chunk: int = 64) -> Tuple[torch.Tensor, torch.Tensor]:
         """For K pairs, draw negatives uniformly with replacement until one
         violates the margin, at most ``num_neg`` draws per pair.
 
         A pair's negatives are indexed ``0..n-1`` in ascending score order,
-        so its ``r`` violators are exactly the indices ``>= n - r``.
+        so its ``r`` violators are exactly the indices ``>= n - r``. The
+        draws are made in rounds of ``first_chunk`` draws per unresolved
+        pair, doubling up to ``max_chunk``: most pairs resolve in the first
+        round, and memory stays at ``K * max_chunk`` at most.
 
         Returns:
             tuple[Tensor, Tensor]: ``[K]`` number of draws up to and
@@ -248,6 +252,7 @@ class WARPLoss(BaseWeightedLoss):
         chosen = torch.zeros(num_pairs, dtype=torch.long, device=device)
         active = torch.arange(num_pairs, device=device)
         done = 0  # draws made so far by every active pair
+        chunk = first_chunk
         while active.numel() > 0:
             n = num_neg[active]
             u = torch.rand(
@@ -267,6 +272,7 @@ class WARPLoss(BaseWeightedLoss):
             trials[hit_pairs] = step[first[any_hit]]
             chosen[hit_pairs] = index[any_hit, first[any_hit]]
             done += chunk
+            chunk = min(2 * chunk, max_chunk)
             keep = ~any_hit & (n > done)
             active = active[keep]
         return trials, chosen

@@ -120,10 +120,11 @@ def test_no_pairwise_intermediate(loss_fn, density):
     with mode:
         loss_fn(scores, labels).backward()
     # nothing of B x C x C, nor anywhere near: at most a small multiple of
-    # B x C (the sampled WARP draws 32 negatives per positive at a time)
+    # B x C (the sampled WARP draws up to 64 negatives per positive at a
+    # time)
     limit = num_samples * (num_classes + 1)
     if isinstance(loss_fn, WARPLoss) and loss_fn.mode == 'sampled':
-        limit = 32 * num_samples * num_classes
+        limit = 64 * num_samples * num_classes
     assert mode.largest <= limit, (mode.largest, mode.op)
     assert mode.largest < num_samples * num_classes * num_classes
 

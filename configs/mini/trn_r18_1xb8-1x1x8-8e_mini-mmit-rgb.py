@@ -1,0 +1,15 @@
+# Mini counterpart of configs/trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py:
+# ResNet-18 TRN trained from scratch on the mini M-MiT, with the data and
+# schedule of the other mini members. No partial BN: it keeps the BN
+# statistics of a pretrained backbone, and there is none here.
+_base_ = [
+    '../_base_/models/trn_r50.py', '../_base_/datasets/mini_mmit_video.py',
+    '../_base_/schedules/mini_sgd_8e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    backbone=dict(depth=18, pretrained=None, partial_bn=False),
+    cls_head=dict(
+        num_classes=_base_.num_classes,
+        in_channels=512,
+        loss_cls=dict(scale=_base_.num_classes / 2)))  # see the mini TSM

@@ -1,0 +1,160 @@
+"""Random states in checkpoints, so that a resumed run continues exactly."""
+import logging
+import random
+from typing import Optional
+
+import numpy as np
+import torch
+from mmaction.registry import HOOKS
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+
+__all__ = ['RNGStateHook', 'get_rng_state', 'set_rng_state']
+
+CHECKPOINT_KEY = 'rng_state'
+
+
+def get_rng_state() -> dict:
+    """The states of this process's random number generators.
+
+    Returns:
+        dict: ``python`` (list), ``numpy`` (the legacy global generator's
+        state, its key as an int64 Tensor [624]), ``torch`` (ByteTensor) and,
+        with CUDA initialised, ``cuda`` (list of ByteTensor, one per device).
+        Only tensors and Python scalars, so that ``torch.load`` with
+        ``weights_only=True`` reads it back.
+    """
+    version, internal, gauss_next = random.getstate()
+    name, key, pos, has_gauss, cached = np.random.get_state()
+    state = dict(
+        python=[version, list(internal), gauss_next],
+        numpy=[
+            name,
+            torch.from_numpy(key.astype(np.int64)),
+            int(pos),
+            int(has_gauss),
+            float(cached)
+        ],
+        torch=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore states returned by :func:`get_rng_state`.
+
+    Args:
+        state (dict): ``python``, ``numpy``, ``torch`` and optionally
+            ``cuda`` states, as :func:`get_rng_state` returns them.
+    """
+    missing = {'python', 'numpy', 'torch'} - set(state)
+    if missing:
+        raise KeyError(f'random state without {sorted(missing)}')
+    version, internal, gauss_next = state['python']
+    random.setstate((version, tuple(internal), gauss_next))
+    name, key, pos, has_gauss, cached = state['numpy']
+    np.random.set_state(
+        (name, key.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state['torch'])
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
+
+
+@HOOKS.register_module()
+class RNGStateHook(Hook):
+    """Save the random states in checkpoints and restore them on resume.
+
+    mmengine's resume restores weights, optimizer, schedulers and the
+    sampler's order, but seeds the random number generators afresh, so the
+    data pipeline (numpy, ``random``) and the model's own randomness (torch:
+    dropout) of a resumed run drift away from those of an uninterrupted run
+    with the same seed. This hook stores every rank's python, numpy, torch
+    (and CUDA) states in each checkpoint under ``'rng_state'`` and, when a
+    training resumes from such a checkpoint, gives each rank its states back
+    just before the training loop starts. A checkpoint loaded only for its
+    weights (``load_from``, testing) leaves the states alone.
+
+    Validation inside training leaves the training's random states as it
+    found them, and a checkpoint written during validation (the best one)
+    stores the states from before it, so an uninterrupted run and a run
+    resumed from any of its checkpoints draw the same random numbers.
+
+    Resumption is exact (deterministic mode, same number of ranks) for
+    epoch-based loops whose training dataloader runs the pipeline in the
+    main process (``num_workers=0``) or in workers that restart each epoch
+    (``persistent_workers=False``, which mmengine's ``worker_init_fn``
+    seeds the same way every epoch). Persistent workers keep their own
+    states, which no checkpoint holds; and ``IterBasedTrainLoop`` re-runs
+    the pipeline on the batches it skips when it resumes. Both still resume
+    the model's randomness, not the augmentation's.
+
+    .. code-block:: python
+
+        custom_hooks = [dict(type='RNGStateHook')]
+    """
+
+    # Restore after every other hook's ``before_train``.
+    priority = 'LOWEST'
+
+    def __init__(self) -> None:
+        self._loaded: Optional[list] = None
+        self._before_val: Optional[dict] = None
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Store every rank's random states in ``checkpoint['rng_state']``.
+
+        A collective call in distributed runs: mmengine's ``save_checkpoint``
+        runs on every rank and writes on rank 0.
+
+        Args:
+            runner (Runner): The runner.
+            checkpoint (dict): The checkpoint being saved.
+        """
+        state = self._before_val or get_rng_state()
+        checkpoint[CHECKPOINT_KEY] = all_gather_object(state)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the loaded states until the training (if any) starts.
+
+        Args:
+            runner (Runner): The runner.
+            checkpoint (dict): The loaded checkpoint.
+        """
+        self._loaded = checkpoint.get(CHECKPOINT_KEY)
+
+    def before_train(self, runner) -> None:
+        """Restore this rank's states when the training resumes mid-way."""
+        states, self._loaded = self._loaded, None
+        if runner.iter == 0:
+            return  # a fresh run, or weights loaded with `load_from`
+        if states is None:
+            print_log(
+                'The checkpoint holds no random states (not written with '
+                'RNGStateHook); the resumed run is seeded afresh.',
+                logger='current',
+                level=logging.WARNING)
+            return
+        if len(states) != get_world_size():
+            print_log(
+                f'The checkpoint holds the random states of {len(states)} '
+                f'ranks, this run has {get_world_size()}; the resumed run is '
+                'seeded afresh.',
+                logger='current',
+                level=logging.WARNING)
+            return
+        set_rng_state(states[get_rank()])
+        print_log(
+            f'Restored the random states of iteration {runner.iter}.',
+            logger='current')
+
+    def before_val(self, runner) -> None:
+        """Remember the random states before a validation."""
+        self._before_val = get_rng_state()
+
+    def after_val(self, runner) -> None:
+        """Put the states back as they were before the validation."""
+        if self._before_val is not None:
+            state, self._before_val = self._before_val, None
+            set_rng_state(state)

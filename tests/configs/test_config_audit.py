@@ -1,0 +1,161 @@
+"""Audit of every config under configs/.
+
+Each config loads, follows the naming convention, states a batch that
+``--auto-scale-lr`` can rescale from, and builds its model. Mini members run
+one training step on a tiny generated batch; full members run one forward
+pass with their real clip length on small frames (their real crops would
+cost minutes of CPU).
+"""
+import glob
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(
+    osp.relpath(path, ROOT)
+    for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                          recursive=True)
+    if '_base_' not in osp.relpath(path, ROOT).split(osp.sep))
+MINI = [c for c in CONFIGS if c.split(osp.sep)[1] == 'mini']
+FULL = [c for c in CONFIGS if c not in MINI]
+
+# {algorithm}_{module}_{gpus}xb{batch}-{frames}x{interval}x{clips}-
+# {schedule}_{data}[_{variant}].py
+NAME = re.compile(r'^(?P<algorithm>[a-z0-9]+)_(?P<module>[a-z0-9-]+)_'
+                  r'(?P<gpus>\d+)xb(?P<batch>\d+)-'
+                  r'(?P<sampling>\d+x\d+x\d+)-(?P<schedule>\d+[ek])_'
+                  r'(?P<data>[a-z0-9-]+)(_[a-z0-9]+)?\.py$')
+NUM_CLASSES = dict(mini=14, full=313)
+SMALL_FRAME = 32  # side of the frames of the full members' forward pass
+
+
+def _load(config: str) -> Config:
+    return Config.fromfile(osp.join(ROOT, config))
+
+
+def _sample_frames(pipeline: list) -> dict:
+    (step, ) = [t for t in pipeline if t['type'] == 'SampleFrames']
+    return step
+
+
+def _crop_size(pipeline: list) -> int:
+    (step, ) = [t for t in pipeline if t['type'] == 'CenterCrop']
+    return step['crop_size']
+
+
+def _view_shape(cfg: Config, side: int) -> tuple:
+    """One validation view of one video, as the data preprocessor takes it."""
+    sample = _sample_frames(cfg.val_pipeline)
+    if cfg.model.data_preprocessor.format_shape == 'NCHW':
+        return (sample['clip_len'] * sample['num_clips'], 3, side, side)
+    return (1, 3, sample['clip_len'], side, side)
+
+
+def _batch(cfg: Config, side: int, num_videos: int, num_classes: int):
+    generator = torch.Generator().manual_seed(0)
+    shape = _view_shape(cfg, side)
+    inputs, data_samples = [], []
+    for i in range(num_videos):
+        inputs.append(
+            torch.randint(0, 256, shape, generator=generator,
+                          dtype=torch.uint8))
+        label = torch.zeros(num_classes)
+        label[[i % num_classes, (3 * i + 1) % num_classes]] = 1.0
+        data_samples.append(ActionDataSample().set_gt_label(label))
+    return dict(inputs=inputs, data_samples=data_samples)
+
+
+def _named_sampling(cfg: Config) -> str:
+    """The sampling a config's name states: the Slow pathway's for SlowFast,
+    else ``{clip_len}x{frame_interval}x{num_clips}`` of training."""
+    sample = _sample_frames(cfg.train_pipeline)
+    clip_len, interval = sample['clip_len'], sample['frame_interval']
+    backbone = cfg.model.backbone
+    if backbone.type == 'ResNet3dSlowFast':
+        clip_len //= backbone.resample_rate
+        interval *= backbone.resample_rate
+    return f'{clip_len}x{interval}x{sample["num_clips"]}'
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_name_states_its_batch_sampling_and_schedule(config):
+    cfg = _load(config)
+    match = NAME.match(osp.basename(config))
+    assert match, f'{config} does not follow the naming convention'
+    gpus, batch = int(match['gpus']), int(match['batch'])
+    assert cfg.train_dataloader.batch_size == batch
+    # `--auto-scale-lr` rescales lr by (actual total batch) / base batch.
+    assert cfg.auto_scale_lr.base_batch_size == gpus * batch
+    assert match['sampling'] == _named_sampling(cfg)
+    schedule = match['schedule']
+    if schedule.endswith('e'):
+        assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
+        assert cfg.train_cfg.max_epochs == int(schedule[:-1])
+    else:
+        assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+        assert cfg.train_cfg.max_iters == int(schedule[:-1]) * 1000
+        assert cfg.default_hooks.checkpoint.by_epoch is False
+        assert cfg.log_processor.by_epoch is False
+    assert 'RNGStateHook' in [h['type'] for h in cfg.custom_hooks]
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_is_multi_label(config):
+    cfg = _load(config)
+    kind = 'mini' if config in MINI else 'full'
+    head = cfg.model.cls_head
+    assert head.type.startswith('MultiLabel')
+    assert head.num_classes == NUM_CLASSES[kind]
+    assert head.multi_class and head.average_clips == 'sigmoid'
+    assert cfg.train_dataloader.dataset.num_classes == NUM_CLASSES[kind]
+    assert cfg.val_evaluator.type == 'MultiLabelMAP'
+
+
+@pytest.mark.parametrize('config', [
+    c for c in FULL if c.split(osp.sep)[1] == 'slowfast'
+])
+def test_slowfast_family_uses_the_reports_recipe(config):
+    cfg = _load(config)
+    assert cfg.sync_bn == 'torch'
+    assert cfg.optim_wrapper.optimizer.lr == 0.2
+    assert cfg.optim_wrapper.optimizer.weight_decay == 1e-4
+    assert cfg.model.cls_head.dropout_ratio == 0.5
+    crop = [t for t in cfg.train_pipeline if t['type'] == 'RandomCrop']
+    assert crop[0]['size'] == 112
+
+
+@pytest.mark.parametrize('config', FULL)
+def test_full_member_builds_and_predicts(config):
+    cfg = _load(config)
+    model = MODELS.build(cfg.model).eval()  # no init: no downloads
+    data = _batch(cfg, SMALL_FRAME, num_videos=1, num_classes=313)
+    with torch.no_grad():
+        (result, ) = model.test_step(data)
+    score = result.pred_score
+    assert score.shape == (313, )
+    assert 0 <= score.min() <= score.max() <= 1
+
+
+@pytest.mark.parametrize('config', MINI)
+def test_mini_member_trains_one_step(config):
+    torch.manual_seed(0)
+    cfg = _load(config)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    data = _batch(cfg, _crop_size(cfg.val_pipeline), num_videos=2,
+                  num_classes=14)
+    before = [p.detach().clone() for p in model.parameters()]
+    log_vars = model.train_step(data, optim_wrapper)
+    assert torch.isfinite(log_vars['loss'])
+    changed = [
+        not torch.equal(b, p) for b, p in zip(before, model.parameters())
+    ]
+    assert sum(changed) > len(changed) // 2
