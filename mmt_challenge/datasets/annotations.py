@@ -12,13 +12,13 @@ line number: empty label lists (unless ``allow_unlabelled``), labels that are
 not integers or are out of ``[0, num_classes)``, repeated labels, duplicate
 video ids.
 """
-import os
 import os.path as osp
-import tempfile
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..utils import atomic_write_text
 
 __all__ = [
     'VideoAnnotation', 'read_mmit_csv', 'read_list_file', 'write_list_file',
@@ -124,23 +124,6 @@ def read_list_file(path: str,
         list[VideoAnnotation]: The rows in file order.
     """
     return _parse_rows(path, ' ', num_classes, allow_unlabelled)
-
-
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so a
-    reader never sees a half-written file."""
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-        dir=directory, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
 
 
 def write_list_file(path: str, records: Iterable[VideoAnnotation]) -> int:

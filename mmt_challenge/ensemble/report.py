@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._atomic import atomic_open
+from ..utils import atomic_open
 from .runner import EnsembleResult
 
 __all__ = ['format_table', 'write_report', 'weights_record']

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..datasets import read_label_map, read_list_file
 from ..version import __version__
-from ._atomic import atomic_open
+from ..utils import atomic_open
 
 __all__ = ['ScoreFile', 'save_score_file', 'load_score_file', 'make_meta',
            'SCORE_FILE_VERSION']

@@ -240,6 +240,37 @@ def _check_has_positive(labels: np.ndarray) -> None:
                          'is undefined')
 
 
+def sample_ap(scores, labels) -> np.ndarray:
+    """Average precision of every sample over the classes.
+
+    Args:
+        scores (array-like): [N, C] real, finite prediction scores.
+        labels (array-like): [N, C] multi-hot ground truth.
+
+    Returns:
+        np.ndarray: [N] float64, NaN for samples without a positive; the
+        mean of the other entries is :func:`sample_map`.
+    """
+    scores, labels = _check_scores_labels(scores, labels)
+    return _row_average_precision(scores, labels)
+
+
+def class_ap(scores, labels) -> np.ndarray:
+    """Average precision of every class over the samples.
+
+    Args:
+        scores (array-like): [N, C] real, finite prediction scores.
+        labels (array-like): [N, C] multi-hot ground truth.
+
+    Returns:
+        np.ndarray: [C] float64, NaN for classes without a positive; the
+        mean of the other entries is :func:`macro_map`.
+    """
+    scores, labels = _check_scores_labels(scores, labels)
+    return _row_average_precision(
+        np.ascontiguousarray(scores.T), np.ascontiguousarray(labels.T))
+
+
 def sample_map(scores, labels) -> float:
     """Sample-level mean average precision (the M-MiT challenge metric).
 
@@ -263,9 +294,8 @@ def sample_map(scores, labels) -> float:
         ...            [[1, 0, 1], [0, 0, 1]])
         0.75
     """
-    scores, labels = _check_scores_labels(scores, labels)
-    _check_has_positive(labels)
-    ap = _row_average_precision(scores, labels)
+    ap = sample_ap(scores, labels)
+    _check_has_positive(~np.isnan(ap))
     return _mean_over_defined(ap, what='samples', metric='sample_map')
 
 
@@ -287,10 +317,8 @@ def macro_map(scores, labels) -> float:
     Returns:
         float: The mean over classes with a positive, in [0, 1].
     """
-    scores, labels = _check_scores_labels(scores, labels)
-    _check_has_positive(labels)
-    ap = _row_average_precision(
-        np.ascontiguousarray(scores.T), np.ascontiguousarray(labels.T))
+    ap = class_ap(scores, labels)
+    _check_has_positive(~np.isnan(ap))
     return _mean_over_defined(ap, what='classes', metric='macro_map')
 
 

@@ -17,7 +17,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ..datasets import read_list_file
-from ..ensemble._atomic import atomic_open
+from ..utils import atomic_open
 from ..ensemble.join import rows_in_order
 from ..ensemble.score_file import ScoreFile, load_score_file
 

@@ -4,7 +4,8 @@
 decodes each video once (:class:`~.video_views.DenseTestVideos`, optionally in
 loader workers), cuts the views of every scale from the decoded frames,
 batches views of one scale (from one video or several) through the model's
-``data_preprocessor`` and ``extract_feat(stage='head')``, applies a sigmoid
+``data_preprocessor``, ``extract_feat`` and ``cls_head`` (what
+``BaseRecognizer.predict`` runs, each view a sample), applies a sigmoid
 to each view's logits and averages the probabilities over the clips and crops
 of each video and scale. The ranks' results are gathered and put back in the
 order of the list; every video comes back exactly once, with scores or as
@@ -131,7 +132,7 @@ class DenseTester:
                 num_workers, int) or num_workers < 0:
             raise ValueError(f'num_workers must be an integer >= 0, got '
                              f'{num_workers!r}')
-        for name in ('data_preprocessor', 'extract_feat'):
+        for name in ('data_preprocessor', 'extract_feat', 'cls_head'):
             if not hasattr(model, name):
                 raise TypeError(f'model must be an MMAction2 recognizer with '
                                 f'{name}, got {type(model).__name__}')
@@ -165,8 +166,10 @@ class DenseTester:
             inputs = views.permute(0, 4, 1, 2, 3).unsqueeze(1)  # [B,1,3,T,h,w]
         data = self.model.data_preprocessor(
             dict(inputs=list(inputs.unbind(0)), data_samples=None), False)
-        logits, _ = self.model.extract_feat(
-            data['inputs'], stage='head', test_mode=True)
+        # BaseRecognizer.predict, without averaging the views of a sample
+        feats, head_kwargs = self.model.extract_feat(
+            data['inputs'], test_mode=True)
+        logits = self.model.cls_head(feats, **head_kwargs)
         if isinstance(logits, (tuple, list)) or logits.ndim != 2 or \
                 logits.shape[0] != len(views):
             shape = getattr(logits, 'shape', type(logits).__name__)

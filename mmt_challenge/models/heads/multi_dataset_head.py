@@ -13,7 +13,10 @@ from torch import Tensor, nn
 
 from mmt_challenge.datasets.multi_source_dataset import label_to_target
 
-__all__ = ['MultiDatasetHead', 'DatasetSpec', 'top_projection_weights']
+__all__ = [
+    'MultiDatasetHead', 'DatasetSpec', 'top_projection_weights',
+    'projection_weight_from_state_dict'
+]
 
 _NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 _SPEC_KEYS = frozenset(
@@ -646,6 +649,32 @@ def top_projection_weights(weight: Tensor,
                     src_class=src_classes[j],
                     weight=float(values[i, rank])))
     return rows
+
+
+def projection_weight_from_state_dict(state_dict: Dict[str, Tensor], src: str,
+                                      dst: str) -> Tensor:
+    """The ``[C_dst, C_src]`` weight of the projection ``src -> dst`` in a
+    checkpoint's state dict, without building the model.
+
+    Args:
+        state_dict (dict[str, Tensor]): A recognizer's state dict (any
+            prefix before ``cls_head.``, e.g. ``module.`` of a wrapper).
+        src (str): Source dataset.
+        dst (str): Target dataset.
+
+    Returns:
+        Tensor: The weight.
+    """
+    suffix = f'projections.{dst}.{src}.weight'
+    keys = [k for k in state_dict if k.endswith(suffix)]
+    if len(keys) != 1:
+        found = sorted(
+            tuple(k.split('.')[-3:-1][::-1]) for k in state_dict
+            if '.projections.' in k and k.endswith('.weight'))
+        raise ValueError(
+            f'no single projection {src!r} -> {dst!r} in the state dict '
+            f'(found {len(keys)}); its projections (src, dst) are {found}')
+    return state_dict[keys[0]]
 
 
 def _class_names(names: Optional[Sequence[str]], count: int,

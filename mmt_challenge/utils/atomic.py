@@ -6,7 +6,7 @@ import os.path as osp
 import tempfile
 from typing import IO, Iterator
 
-__all__ = ['atomic_open']
+__all__ = ['atomic_open', 'atomic_write_text']
 
 
 @contextlib.contextmanager
@@ -42,3 +42,9 @@ def atomic_open(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
         raise
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_open(path, 'w', encoding='utf-8') as f:
+        f.write(text)

@@ -1,0 +1,340 @@
+"""The mini pair dataset: a single-label partner of the mini M-MiT.
+
+Multi-dataset training needs a second dataset whose label space differs from
+the first one's but overlaps in meaning, as Kinetics or Moments in Time do
+with M-MiT. This generator draws it with the mini M-MiT's own scene sampler
+and renderer (:func:`~mmt_challenge.datasets.mini_dataset.sample_scene`,
+:func:`~mmt_challenge.datasets.mini_dataset.render_scene`), so both datasets
+show the same visual world, but labels it coarsely and with one label per
+video, as the single-label datasets are:
+
+=====================  ===================================================
+mini pair class        related mini M-MiT classes (the planted pairs)
+=====================  ===================================================
+``round_shape``        ``red_circle``, ``cyan_ring``
+``cornered_shape``     ``green_square``, ``blue_triangle``
+``spiky_shape``        ``yellow_cross``, ``magenta_star``
+``horizontal_motion``  ``moving_left``, ``moving_right``
+``vertical_motion``    ``moving_up``, ``moving_down``
+``depth_motion``       ``approaching``, ``receding``
+``spinning``           ``rotating_clockwise``, ``rotating_counterclockwise``
+``grey_still_shape``   none (a control)
+=====================  ===================================================
+
+A video of a class with related classes shows exactly what a one-label mini
+M-MiT video of one of them (drawn uniformly) shows: a still coloured shape
+for the shape classes, a moving light-grey object for the motion classes.
+``grey_still_shape`` shows a still shape of the mini M-MiT's shapes in light
+grey, which no mini M-MiT class describes. The motion classes ignore the
+direction the mini M-MiT tells apart, so direction is knowledge only the
+mini M-MiT can teach, and colour-free shape groups are knowledge only the
+mini pair names.
+
+A cross-dataset projection trained on the two (MultiTrain) should learn
+these 14 planted pairs; ``classes.json`` lists them (``related``) for
+``tools/analysis/projection_weights.py --related``.
+
+Layout written under ``out_dir`` (as the mini M-MiT's)::
+
+    videos/training/000000.mp4 ...
+    videos/validation/000000.mp4 ...
+    videos/testing/000000.mp4 ...
+    trainingSet.csv        training/000000.mp4,3   (no header, 0-based)
+    validationSet.csv
+    testingSet.csv
+    categories.txt         one class name per line, in index order
+    classes.json           classes (index, name, related) + parameters
+"""
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import os.path as osp
+import shutil
+import tempfile
+from typing import NamedTuple, Union
+
+import numpy as np
+
+from .mini_dataset import (_DECORD_BAD_SIZES, MINI_CLASSES, _check_int,
+                           _replace_dir, _write_video, render_scene,
+                           sample_scene)
+
+__all__ = [
+    'PAIR_CLASSES', 'PairClass', 'PLANTED_PAIRS', 'generate_mini_pair_dataset',
+    'sample_pair_scene'
+]
+
+PathLike = Union[str, os.PathLike]
+
+
+class PairClass(NamedTuple):
+    """One class of the mini pair dataset.
+
+    Attributes:
+        index (int): 0-based class index, as in the annotation CSVs.
+        name (str): Class name, as in ``categories.txt``.
+        related (tuple[str, ...]): The mini M-MiT classes whose one-label
+            videos this class's videos are (empty for the control class).
+    """
+    index: int
+    name: str
+    related: tuple
+
+
+_PAIR = (
+    ('round_shape', ('red_circle', 'cyan_ring')),
+    ('cornered_shape', ('green_square', 'blue_triangle')),
+    ('spiky_shape', ('yellow_cross', 'magenta_star')),
+    ('horizontal_motion', ('moving_left', 'moving_right')),
+    ('vertical_motion', ('moving_up', 'moving_down')),
+    ('depth_motion', ('approaching', 'receding')),
+    ('spinning', ('rotating_clockwise', 'rotating_counterclockwise')),
+    ('grey_still_shape', ()),
+)
+
+#: The classes of the mini pair dataset, in index order.
+PAIR_CLASSES: tuple[PairClass, ...] = tuple(
+    PairClass(i, name, related) for i, (name, related) in enumerate(_PAIR))
+
+#: The planted related pairs: (mini pair class, mini M-MiT class).
+PLANTED_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (c.name, related) for c in PAIR_CLASSES for related in c.related)
+
+_MINI_INDEX = {c.name: c.index for c in MINI_CLASSES}
+_STILL_SHAPES = tuple(c.index for c in MINI_CLASSES if c.kind == 'appearance')
+_GREY = (190, 256)  # the mini M-MiT's neutral objects' grey levels
+
+_SPLITS = ('training', 'validation', 'testing')
+_CSV_NAMES = dict(
+    training='trainingSet.csv',
+    validation='validationSet.csv',
+    testing='testingSet.csv')
+_LABEL_MAP_NAME = 'categories.txt'
+_CLASSES_JSON_NAME = 'classes.json'
+_VIDEO_DIR_NAME = 'videos'
+_OWN_ENTRIES = frozenset([
+    _VIDEO_DIR_NAME, _LABEL_MAP_NAME, _CLASSES_JSON_NAME, *_CSV_NAMES.values()
+])
+_GENERATOR = 'mmt_challenge.datasets.mini_pair'
+_FORMAT_VERSION = 1
+# Keeps this dataset's random streams apart from the mini M-MiT's, which
+# use spawn keys (split, 0) and (split, 1, i) of the same seed.
+_STREAM = 2
+
+
+def sample_pair_scene(rng: np.random.Generator,
+                      label: int,
+                      *,
+                      size: int = 64,
+                      num_frames: int = 32) -> dict:
+    """Sample the content of one mini pair video.
+
+    Args:
+        rng (np.random.Generator): Source of randomness; the only one used.
+        label (int): Mini pair class index.
+        size (int): Frame side in pixels, at least 32. Defaults to 64.
+        num_frames (int): Frames per clip, at least 2. Defaults to 32.
+
+    Returns:
+        dict: A scene for :func:`~mmt_challenge.datasets.mini_dataset.render_scene`;
+        ``labels`` is ``[label]`` (a mini pair index) and ``mini_labels``
+        the mini M-MiT labels of the scene it was drawn as (empty for
+        ``grey_still_shape``).
+    """
+    if isinstance(label, bool) or not (isinstance(label, numbers.Integral)
+                                       and 0 <= label < len(PAIR_CLASSES)):
+        raise ValueError(f'label must be a class index in [0, '
+                         f'{len(PAIR_CLASSES)}), got {label!r}')
+    related = PAIR_CLASSES[label].related
+    if related:
+        primary = _MINI_INDEX[related[int(rng.integers(len(related)))]]
+    else:
+        primary = _STILL_SHAPES[int(rng.integers(len(_STILL_SHAPES)))]
+    scene = sample_scene(
+        rng, size=size, num_frames=num_frames, primary=primary, num_labels=1)
+    mini_labels = scene['labels']
+    if not related:
+        grey = int(rng.integers(*_GREY))
+        scene['objects'] = [
+            dict(obj, color=(grey, grey, grey), labels=[])
+            for obj in scene['objects']
+        ]
+        mini_labels = []
+    return dict(scene, labels=[int(label)], mini_labels=mini_labels)
+
+
+def generate_mini_pair_dataset(out_dir: PathLike,
+                               *,
+                               num_train: int = 400,
+                               num_val: int = 100,
+                               num_test: int = 100,
+                               size: int = 64,
+                               num_frames: int = 32,
+                               fps: float = 10,
+                               seed: int = 0,
+                               overwrite: bool = False,
+                               show_progress: bool = False) -> dict:
+    """Generate the mini pair dataset.
+
+    Written like the mini M-MiT (see
+    :func:`~mmt_challenge.datasets.mini_dataset.generate_mini_dataset`):
+    into a temporary directory moved into place when complete, the same
+    bytes for the same arguments, classes balanced within each split to one
+    video. The random streams differ from the mini M-MiT's, so the two
+    datasets share no video even with the same seed.
+
+    Args:
+        out_dir (str | PathLike): Output directory; created with its parents.
+        num_train (int): Number of training videos. Defaults to 400.
+        num_val (int): Number of validation videos. Defaults to 100.
+        num_test (int): Number of test videos. Defaults to 100.
+        size (int): Frame side in pixels: even, at least 32, and not 48 or
+            72 (decord 0.6.0 misreads those). Defaults to 64.
+        num_frames (int): Frames per video, at least 2. Defaults to 32.
+        fps (float): Frame rate written into the videos. Defaults to 10.
+        seed (int): Random seed, non-negative. Defaults to 0.
+        overwrite (bool): Replace an existing non-empty ``out_dir`` (only
+            one that holds a mini pair dataset, or nothing but its file
+            names). Defaults to False.
+        show_progress (bool): Show an mmengine progress bar. Defaults to
+            False.
+
+    Returns:
+        dict: ``out_dir``, ``video_root``, ``label_map``, ``classes_json``,
+        ``ann_files`` and ``num_videos`` (both keyed by split), and
+        ``num_classes``.
+    """
+    for name, value, low in (('num_train', num_train, 0),
+                             ('num_val', num_val, 0), ('num_test', num_test,
+                                                       0),
+                             ('size', size, 32), ('num_frames', num_frames, 2),
+                             ('seed', seed, 0)):
+        _check_int(name, value, low)
+    if size % 2 or size in _DECORD_BAD_SIZES:
+        raise ValueError(
+            f'size must be even and not one of {sorted(_DECORD_BAD_SIZES)} '
+            f'(decord 0.6.0 misreads those), got {size!r}')
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
+        raise TypeError(f'fps must be a number, got {fps!r}')
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+
+    out_dir = osp.abspath(os.fspath(out_dir))
+    _prepare_out_dir(out_dir, overwrite)
+    parent = osp.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    counts = dict(training=num_train, validation=num_val, testing=num_test)
+    generation = dict(
+        generator=_GENERATOR,
+        format_version=_FORMAT_VERSION,
+        seed=seed,
+        num_train=num_train,
+        num_val=num_val,
+        num_test=num_test,
+        size=size,
+        num_frames=num_frames,
+        fps=fps)
+
+    tmp_dir = tempfile.mkdtemp(
+        prefix=f'.{osp.basename(out_dir)}.tmp-', dir=parent)
+    try:
+        progress = None
+        if show_progress:
+            from mmengine.utils import ProgressBar
+            progress = ProgressBar(sum(counts.values()))
+        rows = {}
+        for split_id, split in enumerate(_SPLITS):
+            os.makedirs(osp.join(tmp_dir, _VIDEO_DIR_NAME, split))
+            labels = _balanced_labels(
+                np.random.default_rng(
+                    np.random.SeedSequence(
+                        seed, spawn_key=(_STREAM, split_id, 0))),
+                counts[split])
+            rows[split] = []
+            for i, label in enumerate(labels):
+                rng = np.random.default_rng(
+                    np.random.SeedSequence(
+                        seed, spawn_key=(_STREAM, split_id, 1, i)))
+                scene = sample_pair_scene(
+                    rng, int(label), size=size, num_frames=num_frames)
+                rel = f'{split}/{i:06d}.mp4'
+                _write_video(
+                    osp.join(tmp_dir, _VIDEO_DIR_NAME, rel),
+                    render_scene(scene), fps)
+                rows[split].append(f'{rel},{int(label)}')
+                if progress is not None:
+                    progress.update()
+
+        for split in _SPLITS:  # annotations last
+            _write_text(
+                osp.join(tmp_dir, _CSV_NAMES[split]),
+                ''.join(row + '\n' for row in rows[split]))
+        _write_text(
+            osp.join(tmp_dir, _LABEL_MAP_NAME),
+            ''.join(c.name + '\n' for c in PAIR_CLASSES))
+        classes = dict(
+            classes=[
+                dict(index=c.index, name=c.name, related=list(c.related))
+                for c in PAIR_CLASSES
+            ],
+            related_dataset='mini_mmit',
+            generation=generation)
+        _write_text(
+            osp.join(tmp_dir, _CLASSES_JSON_NAME),
+            json.dumps(classes, indent=2) + '\n')
+        _replace_dir(tmp_dir, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+
+    return dict(
+        out_dir=out_dir,
+        video_root=osp.join(out_dir, _VIDEO_DIR_NAME),
+        label_map=osp.join(out_dir, _LABEL_MAP_NAME),
+        classes_json=osp.join(out_dir, _CLASSES_JSON_NAME),
+        ann_files={s: osp.join(out_dir, _CSV_NAMES[s])
+                   for s in _SPLITS},
+        num_videos=counts,
+        num_classes=len(PAIR_CLASSES))
+
+
+def _balanced_labels(rng: np.random.Generator, num_videos: int) -> np.ndarray:
+    """Shuffled rounds over all classes."""
+    num_classes = len(PAIR_CLASSES)
+    rounds = -(-num_videos // num_classes)
+    order = [rng.permutation(num_classes) for _ in range(rounds)]
+    return np.concatenate(order or [np.zeros(0, int)])[:num_videos]
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        f.write(text)
+
+
+def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
+    """Check that ``out_dir`` may be (re)placed by a new dataset."""
+    if not osp.lexists(out_dir):
+        return
+    if not osp.isdir(out_dir):
+        raise FileExistsError(f'{out_dir} exists and is not a directory')
+    entries = sorted(os.listdir(out_dir))
+    if not entries:
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f'{out_dir} exists and is not empty; pass overwrite=True to '
+            'replace it')
+    try:
+        with open(osp.join(out_dir, _CLASSES_JSON_NAME)) as f:
+            if json.load(f)['generation']['generator'] == _GENERATOR:
+                return
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    foreign = [e for e in entries if e not in _OWN_ENTRIES]
+    if foreign:
+        raise ValueError(
+            f'refusing to overwrite {out_dir}: it does not look like a mini '
+            f'pair dataset (unexpected entries {foreign[:5]})')

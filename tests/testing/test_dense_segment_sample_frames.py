@@ -1,0 +1,51 @@
+"""The dense segment clips as an MMAction2 transform."""
+import numpy as np
+import pytest
+from mmaction.datasets.transforms import SampleFrames
+from mmaction.registry import TRANSFORMS
+
+from mmt_challenge.testing import (DenseSegmentSampleFrames,
+                                   segment_frame_indices)
+
+
+def sample(transform, num_frames):
+    return transform(dict(total_frames=num_frames, start_index=0))
+
+
+def test_registered_and_built_from_a_config_dict():
+    transform = TRANSFORMS.build(
+        dict(type='DenseSegmentSampleFrames', num_segments=8, num_clips=10))
+    assert isinstance(transform, DenseSegmentSampleFrames)
+    assert 'num_clips=10' in repr(transform)
+
+
+@pytest.mark.parametrize('num_frames', [8, 31, 90])
+def test_one_clip_is_sample_frames_test_mode(num_frames):
+    ours = sample(DenseSegmentSampleFrames(8), num_frames)
+    theirs = sample(
+        SampleFrames(clip_len=1, num_clips=8, test_mode=True), num_frames)
+    np.testing.assert_array_equal(ours['frame_inds'], theirs['frame_inds'])
+    assert ours['clip_len'] == 1 and ours['num_clips'] == 8
+
+
+def test_clips_follow_each_other():
+    results = sample(DenseSegmentSampleFrames(8, num_clips=10), 90)
+    np.testing.assert_array_equal(results['frame_inds'],
+                                  segment_frame_indices(90, 8, 10).ravel())
+    assert results['frame_inds'].dtype == np.int32
+    assert results['num_clips'] == 80
+
+
+def test_start_index_is_added():
+    results = DenseSegmentSampleFrames(4)(dict(total_frames=8,
+                                               start_index=1))
+    np.testing.assert_array_equal(results['frame_inds'], [2, 4, 6, 8])
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(num_segments=0), 'num_segments'),
+    (dict(num_segments=8, num_clips=True), 'num_clips'),
+])
+def test_bad_arguments_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DenseSegmentSampleFrames(**kwargs)
