@@ -139,7 +139,8 @@ def sample_pair_scene(rng: np.random.Generator,
         num_frames (int): Frames per clip, at least 2. Defaults to 32.
 
     Returns:
-        dict: A scene for :func:`~mmt_challenge.datasets.mini_dataset.render_scene`;
+        dict: A scene for
+        :func:`~mmt_challenge.datasets.mini_dataset.render_scene`;
         ``labels`` is ``[label]`` (a mini pair index) and ``mini_labels``
         the mini M-MiT labels of the scene it was drawn as (empty for
         ``grey_still_shape``).

@@ -1,4 +1,4 @@
-"""Several datasets with their own label spaces, concatenated for co-training."""
+"""Datasets with their own label spaces, concatenated for co-training."""
 import bisect
 import numbers
 import re

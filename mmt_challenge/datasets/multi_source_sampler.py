@@ -37,8 +37,8 @@ class MultiSourceSampler(Sampler):
 
     Args:
         dataset (Sized): A concatenation of sources with ``cumulative_sizes``
-            (:class:`~mmt_challenge.datasets.multi_source_dataset.MultiSourceDataset`,
-            mmengine's or torch's ``ConcatDataset``).
+            (``MultiSourceDataset``, mmengine's or torch's
+            ``ConcatDataset``).
         replicas (Sequence[float] | dict[str, float], optional): Replica
             factor of each source, non-negative, in source order; or by
             source name (``dataset.source_names``), sources left out getting

@@ -35,8 +35,8 @@ class DenseSegmentSampleFrames(BaseTransform):
     def __init__(self, num_segments: int, num_clips: int = 1) -> None:
         for name, value in (('num_segments', num_segments), ('num_clips',
                                                              num_clips)):
-            if isinstance(value, bool) or not isinstance(value,
-                                                         int) or value < 1:
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            if not is_int or value < 1:
                 raise ValueError(f'{name} must be a positive integer, got '
                                  f'{value!r}')
         self.num_segments = num_segments

@@ -124,14 +124,12 @@ class DenseTester:
                  show_progress: bool = True) -> None:
         if batch_views is None:
             batch_views = protocol.num_views
-        if isinstance(batch_views, bool) or not isinstance(
-                batch_views, int) or batch_views < 1:
-            raise ValueError(f'batch_views must be a positive integer, got '
-                             f'{batch_views!r}')
-        if isinstance(num_workers, bool) or not isinstance(
-                num_workers, int) or num_workers < 0:
-            raise ValueError(f'num_workers must be an integer >= 0, got '
-                             f'{num_workers!r}')
+        for name, value, low in (('batch_views', batch_views, 1),
+                                 ('num_workers', num_workers, 0)):
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            if not is_int or value < low:
+                raise ValueError(f'{name} must be an integer >= {low}, got '
+                                 f'{value!r}')
         for name in ('data_preprocessor', 'extract_feat', 'cls_head'):
             if not hasattr(model, name):
                 raise TypeError(f'model must be an MMAction2 recognizer with '
@@ -198,8 +196,8 @@ class DenseTester:
             raise ValueError('video_ids has duplicates')
         rank, world_size = get_dist_info()
         shard = list(range(rank, len(video_ids), world_size))
-        scored, unreadable = self._test_shard(
-            [video_ids[i] for i in shard], video_root)
+        scored, unreadable = self._test_shard([video_ids[i] for i in shard],
+                                              video_root)
         # local positions -> positions in the list
         scored = [(shard[i], *rest) for i, *rest in scored]
         unreadable = [(shard[i], error) for i, error in unreadable]
@@ -231,8 +229,10 @@ class DenseTester:
             video_ids=[video_ids[i] for i, *_ in scored],
             scores=scores,
             view_scores=views,
-            unreadable={video_ids[i]: error
-                        for i, error in unreadable})
+            unreadable={
+                video_ids[i]: error
+                for i, error in unreadable
+            })
 
     def _loader(self, dataset: DenseTestVideos):
         if self.num_workers == 0:
@@ -254,11 +254,11 @@ class DenseTester:
             unreadable one, positions into ``video_ids``.
         """
         dataset = DenseTestVideos(
-            video_ids, video_root, self.protocol,
-            deduplicate=self.deduplicate)
+            video_ids, video_root, self.protocol, deduplicate=self.deduplicate)
         rank, _ = get_dist_info()
-        bar = ProgressBar(len(video_ids)) if (
-            self.show_progress and rank == 0 and video_ids) else None
+        bar = None
+        if self.show_progress and rank == 0 and video_ids:
+            bar = ProgressBar(len(video_ids), file=sys.stdout)
         scored, unreadable = [], []
         queues: List[Deque[Tuple[_Video, int, int]]] = [
             deque() for _ in self.protocol.scales
@@ -268,8 +268,8 @@ class DenseTester:
             probs = video.probs[:, video.clip_of]  # [S, m, K, C]
             probs = probs.reshape(probs.shape[0], -1, probs.shape[-1])
             scores = probs.mean(axis=1, dtype=np.float64).astype(np.float32)
-            scored.append((video.index, scores,
-                           probs if self.keep_views else None))
+            scored.append(
+                (video.index, scores, probs if self.keep_views else None))
             if bar is not None:
                 bar.update()
 

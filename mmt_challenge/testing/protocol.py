@@ -43,8 +43,9 @@ _UNSUPPORTED = ('RawFrameDecode', 'TenCrop', 'MultiScaleCrop', 'RandomCrop',
 
 
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value,
-                                                 (int, np.integer)) or value < 1:
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(
+        value, bool)
+    if not is_int or value < 1:
         raise ValueError(f'{name} must be a positive integer, got {value!r}')
     return int(value)
 

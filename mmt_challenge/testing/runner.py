@@ -9,14 +9,13 @@ and for all scales fused (the mean of the scales' probabilities).
 """
 import hashlib
 import logging
-import os.path as osp
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dist import is_main_process
+from mmengine.dist import get_world_size, is_main_process
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_checkpoint
@@ -109,13 +108,13 @@ def score_metrics(scores: np.ndarray, labels: np.ndarray,
                          f'{scores.shape}')
     columns = {str(s): scores[:, i] for i, s in enumerate(scales)}
     columns['fused'] = scores.mean(axis=1, dtype=np.float64)
-    return {
-        name: dict(
+    metrics = {}
+    for name, values in columns.items():
+        metrics[name] = dict(
             sample_mAP=sample_map(values, labels),
             macro_mAP=macro_map(values, labels),
             micro_mAP=micro_map(values, labels))
-        for name, values in columns.items()
-    }
+    return metrics
 
 
 def format_metrics(metrics: Dict[str, Dict[str, float]]) -> str:
@@ -186,8 +185,8 @@ def run_dense_test(cfg: Config,
         raise ValueError(f'score files are .npz archives, got --out {out!r}')
     dataset_cfg = cfg.test_dataloader.dataset
     ann_file = _default(ann_file, dataset_cfg.get('ann_file'))
-    video_root = _default(video_root,
-                          (dataset_cfg.get('data_prefix') or {}).get('video'))
+    data_prefix = dataset_cfg.get('data_prefix') or {}
+    video_root = _default(video_root, data_prefix.get('video'))
     if not ann_file:
         raise ValueError('no test list: pass ann_file or set '
                          'test_dataloader.dataset.ann_file')
@@ -209,10 +208,12 @@ def run_dense_test(cfg: Config,
                              cfg.test_dataloader.get('num_workers', 0)),
         deduplicate=deduplicate,
         show_progress=show_progress)
+    crops = [protocol.crop_size(s) for s in protocol.scales]
     print_log(
-        f'Dense test of {len(records)} videos of {ann_file}: '
-        f'{protocol.num_clips} clips x {protocol.num_crops} crops at scales '
-        f'{list(protocol.scales)} (crops {[protocol.crop_size(s) for s in protocol.scales]})',
+        f'Dense test of {len(records)} videos of {ann_file} on '
+        f'{get_world_size()} process(es): {protocol.num_clips} clips x '
+        f'{protocol.num_crops} crops at scales {list(protocol.scales)} '
+        f'(crops w x h {crops})',
         logger='current')
     result = tester.test([r.video_id for r in records], video_root or '')
     if result.unreadable:
@@ -228,8 +229,8 @@ def run_dense_test(cfg: Config,
 
     num_classes = result.scores.shape[-1]
     class_names = (
-        read_label_map(label_map) if label_map is not None else
-        [str(c) for c in range(num_classes)])
+        read_label_map(label_map)
+        if label_map is not None else [str(c) for c in range(num_classes)])
     if len(class_names) != num_classes:
         raise ValueError(f'{label_map} names {len(class_names)} classes but '
                          f'the model scores {num_classes}')

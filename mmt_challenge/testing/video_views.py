@@ -65,6 +65,8 @@ def decode_frames(path: str, protocol: DenseTestProtocol) -> tuple:
             ``ValueError`` for a video without frames.
     """
     import decord  # imported here: only the decoding workers need it
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'No such file: {path}')
     reader = decord.VideoReader(path, num_threads=1)
     num_frames = len(reader)
     if num_frames < 1:

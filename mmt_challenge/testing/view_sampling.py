@@ -38,15 +38,16 @@ __all__ = [
 
 def _check_positive(**values: int) -> None:
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(
-                value, (int, np.integer)) or value < 1:
+        is_int = isinstance(value, (int, np.integer)) and not isinstance(
+            value, bool)
+        if not is_int or value < 1:
             raise ValueError(f'{name} must be a positive integer, got '
                              f'{value!r}')
 
 
 def segment_frame_indices(num_frames: int, num_segments: int,
                           num_clips: int) -> np.ndarray:
-    """Frame indices of ``num_clips`` dense clips of a uniformly sampled member.
+    """Frame indices of the ``num_clips`` dense clips of a 2D member.
 
     Clip ``j`` takes, in segment ``k`` of length ``L / n``, the frame at
     ``(k + 1/2 + i / m) * L / n`` rounded down, with ``i = j - m // 2``. The
@@ -99,12 +100,12 @@ def clip_frame_indices(num_frames: int, clip_len: int, frame_interval: int,
     span = (clip_len - 1) * frame_interval + 1
     max_offset = max(num_frames - span, 0)
     if num_clips > 1:
-        starts = np.round(np.arange(num_clips) * (max_offset /
-                                                  float(num_clips - 1)))
+        starts = np.round(
+            np.arange(num_clips) * (max_offset / float(num_clips - 1)))
     else:
         starts = np.array([max_offset // 2])
-    indices = starts[:, None].astype(np.int64) + np.arange(
-        clip_len)[None, :] * frame_interval
+    steps = np.arange(clip_len) * frame_interval
+    indices = starts.astype(np.int64)[:, None] + steps[None, :]
     return np.mod(indices, num_frames)
 
 
@@ -171,14 +172,13 @@ def resize_frames(frames: np.ndarray, short_side: int) -> np.ndarray:
     out = np.empty((len(frames), new_h, new_w, frames.shape[3]),
                    dtype=frames.dtype)
     for i, frame in enumerate(frames):
-        out[i] = mmcv.imresize(
-            frame, (new_w, new_h), interpolation='bilinear').reshape(
-                new_h, new_w, -1)
+        resized = mmcv.imresize(
+            frame, (new_w, new_h), interpolation='bilinear')
+        out[i] = resized.reshape(new_h, new_w, -1)
     return out
 
 
-def crop_offsets(height: int, width: int, crop_size: Union[int,
-                                                           Sequence[int]],
+def crop_offsets(height: int, width: int, crop_size: Union[int, Sequence[int]],
                  num_crops: int) -> List[Tuple[int, int]]:
     """Top-left corners of the crops of a frame.
 

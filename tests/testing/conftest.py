@@ -11,7 +11,8 @@ import pytest
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MINI_TSM = osp.join(ROOT, 'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
+MINI_TSM = osp.join(ROOT,
+                    'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
 NUM_CLASSES = 14
 
 # (relative path, frames, width, height): square and landscape videos, one
@@ -45,8 +46,12 @@ def tiny_videos(tmp_path_factory):
         lines.append(' '.join([relpath, *map(str, sorted(labels))]))
     ann = root / 'list.txt'
     ann.write_text('\n'.join(lines) + '\n')
-    return dict(root=str(root), ann=str(ann),
-                ids=[v[0] for v in VIDEOS])
+    return dict(root=str(root), ann=str(ann), ids=[v[0] for v in VIDEOS])
+
+
+@pytest.fixture(scope='session')
+def tsm_config_path():
+    return MINI_TSM
 
 
 @pytest.fixture(scope='session')
@@ -146,8 +151,11 @@ def run_python():
 
     def run(*args, timeout=300, check=True):
         env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env,
-                                capture_output=True, text=True,
+        result = subprocess.run([sys.executable, *args],
+                                cwd=ROOT,
+                                env=env,
+                                capture_output=True,
+                                text=True,
                                 timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n'

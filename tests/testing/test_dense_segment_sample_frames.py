@@ -37,8 +37,7 @@ def test_clips_follow_each_other():
 
 
 def test_start_index_is_added():
-    results = DenseSegmentSampleFrames(4)(dict(total_frames=8,
-                                               start_index=1))
+    results = DenseSegmentSampleFrames(4)(dict(total_frames=8, start_index=1))
     np.testing.assert_array_equal(results['frame_inds'], [2, 4, 6, 8])
 
 

@@ -19,19 +19,30 @@ def mmaction_scores(model, root, video_ids, pipeline):
     scores = []
     for video_id in video_ids:
         data = compose(
-            dict(filename=osp.join(root, video_id), start_index=0,
-                 modality='RGB'))
+            dict(
+                filename=osp.join(root, video_id),
+                start_index=0,
+                modality='RGB'))
         with torch.no_grad():
             (sample, ) = model.test_step(pseudo_collate([data]))
         scores.append(sample.pred_score.numpy())
     return np.stack(scores)
 
 
+def dense_scores(model, protocol, videos, **options):
+    """DenseTester's result on the tiny videos."""
+    options.setdefault('show_progress', False)
+    return DenseTester(model, protocol, **options).test(
+        videos['ids'], videos['root'])
+
+
 def segment_pipeline(num_clips, scale, crop):
     return [
         dict(type='DecordInit'),
-        dict(type='DenseSegmentSampleFrames', num_segments=8,
-             num_clips=num_clips),
+        dict(
+            type='DenseSegmentSampleFrames',
+            num_segments=8,
+            num_clips=num_clips),
         dict(type='DecordDecode'),
         dict(type='Resize', scale=(-1, scale)), crop,
         dict(type='FormatShape', input_format='NCHW'),
@@ -41,10 +52,14 @@ def segment_pipeline(num_clips, scale, crop):
 
 def test_three_clips_three_crops_match_mmaction(tsm_model, tiny_videos):
     protocol = DenseTestProtocol(
-        'segments', 8, num_clips=3, num_crops=3, scales=(32, ),
-        base_scale=32, base_crop=32)
-    result = DenseTester(tsm_model, protocol, show_progress=False).test(
-        tiny_videos['ids'], tiny_videos['root'])
+        'segments',
+        8,
+        num_clips=3,
+        num_crops=3,
+        scales=(32, ),
+        base_scale=32,
+        base_crop=32)
+    result = dense_scores(tsm_model, protocol, tiny_videos)
     expected = mmaction_scores(
         tsm_model, tiny_videos['root'], tiny_videos['ids'],
         segment_pipeline(3, 32, dict(type='ThreeCrop', crop_size=32)))
@@ -57,11 +72,13 @@ def test_three_clips_three_crops_match_mmaction(tsm_model, tiny_videos):
 def test_every_scale_matches_its_own_mmaction_run(tsm_model, tiny_videos):
     # crops 24 at scale 28 (ratio 6/7): 27 at scale 32
     protocol = DenseTestProtocol(
-        'segments', 8, num_clips=3, scales=(28, 32), base_scale=28,
+        'segments',
+        8,
+        num_clips=3,
+        scales=(28, 32),
+        base_scale=28,
         base_crop=24)
-    result = DenseTester(
-        tsm_model, protocol, batch_views=4, show_progress=False).test(
-            tiny_videos['ids'], tiny_videos['root'])
+    result = dense_scores(tsm_model, protocol, tiny_videos, batch_views=4)
     for i, (scale, crop) in enumerate([(28, 24), (32, 27)]):
         expected = mmaction_scores(
             tsm_model, tiny_videos['root'], tiny_videos['ids'],
@@ -73,8 +90,7 @@ def test_every_scale_matches_its_own_mmaction_run(tsm_model, tiny_videos):
 def test_3d_clips_match_mmaction(i3d_model, i3d_cfg, tiny_videos):
     protocol = DenseTestProtocol.from_config(i3d_cfg)
     assert (protocol.sampling, protocol.num_clips) == ('clips', 3)
-    result = DenseTester(i3d_model, protocol, show_progress=False).test(
-        tiny_videos['ids'], tiny_videos['root'])
+    result = dense_scores(i3d_model, protocol, tiny_videos)
     expected = mmaction_scores(i3d_model, tiny_videos['root'],
                                tiny_videos['ids'],
                                i3d_cfg.test_dataloader.dataset.pipeline)
@@ -84,11 +100,14 @@ def test_3d_clips_match_mmaction(i3d_model, i3d_cfg, tiny_videos):
 @pytest.fixture(scope='module')
 def dense_run(tsm_model, tiny_videos):
     protocol = DenseTestProtocol(
-        'segments', 8, num_clips=4, num_crops=3, scales=(28, 32),
-        base_scale=32, base_crop=28)
-    result = DenseTester(
-        tsm_model, protocol, keep_views=True, show_progress=False).test(
-            tiny_videos['ids'], tiny_videos['root'])
+        'segments',
+        8,
+        num_clips=4,
+        num_crops=3,
+        scales=(28, 32),
+        base_scale=32,
+        base_crop=28)
+    result = dense_scores(tsm_model, protocol, tiny_videos, keep_views=True)
     return protocol, result
 
 
@@ -104,8 +123,7 @@ def test_middle_clip_centre_crop_view_is_the_single_view_test(
     protocol, result = dense_run
     single = DenseTestProtocol(
         'segments', 8, scales=(28, 32), base_scale=32, base_crop=28)
-    alone = DenseTester(tsm_model, single, show_progress=False).test(
-        tiny_videos['ids'], tiny_videos['root'])
+    alone = dense_scores(tsm_model, single, tiny_videos)
     middle_clip, centre_crop = protocol.num_clips // 2, 1
     view = middle_clip * protocol.num_crops + centre_crop
     np.testing.assert_allclose(
@@ -121,9 +139,8 @@ def test_middle_clip_centre_crop_view_is_the_single_view_test(
 def test_options_do_not_change_the_scores(dense_run, tsm_model, tiny_videos,
                                           options):
     protocol, expected = dense_run
-    result = DenseTester(
-        tsm_model, protocol, keep_views=True, show_progress=False,
-        **options).test(tiny_videos['ids'], tiny_videos['root'])
+    result = dense_scores(
+        tsm_model, protocol, tiny_videos, keep_views=True, **options)
     assert result.video_ids == expected.video_ids
     np.testing.assert_allclose(result.scores, expected.scores, atol=1e-6)
     np.testing.assert_allclose(
@@ -133,8 +150,7 @@ def test_options_do_not_change_the_scores(dense_run, tsm_model, tiny_videos,
 def test_deduplication_scores_each_distinct_clip_once(tiny_videos):
     # 16 frames, 8 segments of 2 frames: 4 clips have 2 distinct offsets
     protocol = DenseTestProtocol('segments', 8, num_clips=4)
-    videos = DenseTestVideos(tiny_videos['ids'], tiny_videos['root'],
-                             protocol)
+    videos = DenseTestVideos(tiny_videos['ids'], tiny_videos['root'], protocol)
     for i, num_frames in enumerate([16, 16, 12, 5, 16]):
         clips = {tuple(c) for c in protocol.frame_indices(num_frames)}
         assert len(videos[i].clips) == len(clips)
@@ -145,28 +161,34 @@ def test_deduplication_scores_each_distinct_clip_once(tiny_videos):
     assert len(undeduplicated[0].clips) == 4
 
 
-def test_unreadable_videos_are_reported_and_get_no_row(
-        dense_run, tsm_model, tiny_videos, tmp_path, capsys):
+def test_unreadable_videos_are_reported_and_get_no_row(dense_run, tsm_model,
+                                                       tiny_videos, tmp_path,
+                                                       monkeypatch):
     protocol, clean = dense_run
+    logged = []
+    monkeypatch.setattr('mmt_challenge.testing.dense_tester.print_log',
+                        lambda msg, **kwargs: logged.append(msg))
     root = tmp_path / 'videos'
     shutil.copytree(tiny_videos['root'], root)
     (root / 'val' / 'broken.mp4').write_bytes(b'\x00not a video\x00' * 64)
-    ids = ['val/broken.mp4', *tiny_videos['ids'][:2], 'val/missing.mp4',
-           *tiny_videos['ids'][2:]]
-    result = DenseTester(tsm_model, protocol, show_progress=False).test(
-        ids, str(root))
+    ids = [
+        'val/broken.mp4', *tiny_videos['ids'][:2], 'val/missing.mp4',
+        *tiny_videos['ids'][2:]
+    ]
+    result = DenseTester(
+        tsm_model, protocol, show_progress=False).test(ids, str(root))
     assert result.video_ids == tiny_videos['ids']
     assert sorted(result.unreadable) == ['val/broken.mp4', 'val/missing.mp4']
     assert all(result.unreadable.values())
     np.testing.assert_allclose(result.scores, clean.scores, atol=1e-6)
-    assert 'Skipping unreadable video val/broken.mp4' in \
-        capsys.readouterr().out
+    assert 'No such file' in result.unreadable['val/missing.mp4']
+    assert len(logged) == 2
+    assert logged[0].startswith('Skipping unreadable video val/broken.mp4 (')
 
 
-def test_progress_bar_shows_videos_per_second(tsm_model, tiny_videos,
-                                              capsys):
-    protocol = DenseTestProtocol('segments', 8, scales=(28, ),
-                                 base_scale=28, base_crop=24)
+def test_progress_bar_shows_videos_per_second(tsm_model, tiny_videos, capsys):
+    protocol = DenseTestProtocol(
+        'segments', 8, scales=(28, ), base_scale=28, base_crop=24)
     DenseTester(tsm_model, protocol).test(tiny_videos['ids'][:2],
                                           tiny_videos['root'])
     out = capsys.readouterr().out

@@ -17,8 +17,9 @@ def config(name):
 
 def pipeline_cfg(*transforms, **extra):
     return Config(
-        dict(test_dataloader=dict(dataset=dict(pipeline=list(transforms))),
-             **extra))
+        dict(
+            test_dataloader=dict(dataset=dict(pipeline=list(transforms))),
+            **extra))
 
 
 SAMPLE_2D = dict(type='SampleFrames', clip_len=1, num_clips=8, test_mode=True)
@@ -53,9 +54,8 @@ def test_mini_member_defaults_are_its_validation_views():
     assert (protocol.num_clips, protocol.num_crops) == (1, 1)
     assert protocol.scales == (56, )
     assert protocol.base_crop == (48, 48)
-    assert [protocol.crop_size(s) for s in (48, 56, 64)] == [(41, 41),
-                                                              (48, 48),
-                                                              (55, 55)]
+    assert [protocol.crop_size(s)
+            for s in (48, 56, 64)] == [(41, 41), (48, 48), (55, 55)]
 
 
 def test_mmit_member_defaults_are_twice_sample_three_crops():
@@ -65,15 +65,15 @@ def test_mmit_member_defaults_are_twice_sample_three_crops():
     assert protocol.scales == (256, )
     # 256 crops at 256: the crop spans the short side at every scale
     assert [protocol.crop_size(s) for s in (224, 256, 288)] == [(224, 224),
-                                                                 (256, 256),
-                                                                 (288, 288)]
+                                                                (256, 256),
+                                                                (288, 288)]
 
 
 def test_3d_member_samples_clips():
     protocol = DenseTestProtocol.from_config(
-        pipeline_cfg(dict(type='DecordInit'), SAMPLE_3D,
-                     dict(type='DecordDecode'), RESIZE,
-                     dict(type='ThreeCrop', crop_size=256), NCTHW))
+        pipeline_cfg(
+            dict(type='DecordInit'), SAMPLE_3D, dict(type='DecordDecode'),
+            RESIZE, dict(type='ThreeCrop', crop_size=256), NCTHW))
     assert protocol.sampling == 'clips'
     assert protocol.input_format == 'NCTHW'
     assert (protocol.clip_len, protocol.frame_interval) == (32, 2)
@@ -83,7 +83,10 @@ def test_3d_member_samples_clips():
 
 def test_dense_test_cfg_then_arguments_override_the_pipeline():
     cfg = pipeline_cfg(
-        SAMPLE_2D, RESIZE, CENTER, NCHW,
+        SAMPLE_2D,
+        RESIZE,
+        CENTER,
+        NCHW,
         dense_test_cfg=dict(scales=[224, 256, 288], num_clips=10, num_crops=3))
     protocol = DenseTestProtocol.from_config(cfg)
     assert protocol.scales == (224, 256, 288)
@@ -105,16 +108,16 @@ def test_to_dict_is_json_ready():
 
 
 @pytest.mark.parametrize('transforms,match', [
-    ((SAMPLE_2D, RESIZE, dict(type='TenCrop', crop_size=224), NCHW),
-     'uses TenCrop'),
-    ((SAMPLE_2D, dict(type='Resize', scale=(224, 224), keep_ratio=False),
-      CENTER, NCHW), r'scale=\(-1, S\)'),
+    ((SAMPLE_2D, RESIZE, dict(type='TenCrop',
+                              crop_size=224), NCHW), 'uses TenCrop'),
+    ((SAMPLE_2D, dict(type='Resize', scale=(224, 224),
+                      keep_ratio=False), CENTER, NCHW), r'scale=\(-1, S\)'),
     ((SAMPLE_2D, RESIZE, NCHW), 'exactly one of CenterCrop and ThreeCrop'),
     ((SAMPLE_2D, RESIZE, CENTER), 'no FormatShape'),
     ((dict(SAMPLE_3D), RESIZE, CENTER, NCHW), 'clip_len=32'),
-    ((SAMPLE_2D, RESIZE, CENTER, dict(type='FormatShape',
-                                      input_format='NCTHW_Heatmap')),
-     'NCHW or NCTHW'),
+    ((SAMPLE_2D, RESIZE, CENTER,
+      dict(type='FormatShape',
+           input_format='NCTHW_Heatmap')), 'NCHW or NCTHW'),
 ])
 def test_unsupported_pipelines_raise(transforms, match):
     with pytest.raises(ValueError, match=match):
@@ -148,5 +151,5 @@ def test_frame_indices_follow_the_sampling():
     assert segments.frame_indices(90).shape == (10, 8)
     clips = DenseTestProtocol('clips', 4, frame_interval=2, num_clips=3)
     np.testing.assert_array_equal(
-        clips.frame_indices(20), [[0, 2, 4, 6], [6, 8, 10, 12],
-                                  [13, 15, 17, 19]])
+        clips.frame_indices(20),
+        [[0, 2, 4, 6], [6, 8, 10, 12], [13, 15, 17, 19]])

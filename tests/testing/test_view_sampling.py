@@ -12,8 +12,9 @@ from mmt_challenge.testing import (clip_frame_indices, crop_offsets,
 
 
 def mmaction_indices(num_frames, **kwargs):
-    results = SampleFrames(test_mode=True, **kwargs)(
-        dict(total_frames=num_frames, start_index=0))
+    results = SampleFrames(
+        test_mode=True, **kwargs)(
+            dict(total_frames=num_frames, start_index=0))
     return results['frame_inds'].reshape(-1, kwargs['clip_len'])
 
 
@@ -28,8 +29,7 @@ def test_one_segment_clip_is_mmaction_test_sampling(num_frames, num_segments):
 
 @pytest.mark.parametrize('num_frames', [8, 30, 31, 90])
 @pytest.mark.parametrize('num_segments', [3, 8])
-def test_two_segment_clips_are_mmaction_twice_sample(num_frames,
-                                                     num_segments):
+def test_two_segment_clips_are_mmaction_twice_sample(num_frames, num_segments):
     # MMAction2 lists the middle clip first, then the shifted one.
     middle, start = mmaction_indices(
         num_frames, clip_len=1, num_clips=num_segments,
@@ -39,9 +39,11 @@ def test_two_segment_clips_are_mmaction_twice_sample(num_frames,
         np.stack([start, middle]))
 
 
-@pytest.mark.parametrize('num_frames,num_segments,num_clips',
-                         [(90, 8, 10), (75, 5, 10), (33, 16, 10), (64, 8, 7),
-                          (17, 3, 4)])
+@pytest.mark.parametrize('num_frames,num_segments,num_clips', [(90, 8, 10),
+                                                               (75, 5, 10),
+                                                               (33, 16, 10),
+                                                               (64, 8, 7),
+                                                               (17, 3, 4)])
 def test_segment_clips_follow_the_offset_formula(num_frames, num_segments,
                                                  num_clips):
     got = segment_frame_indices(num_frames, num_segments, num_clips)

@@ -290,7 +290,8 @@ class MultiDatasetHead(BaseModule):
             dict[str, Tensor]: ``[M, C_name]`` logits by dataset name.
         """
         x = self._drop(self.pool(x, **kwargs))
-        return OrderedDict((name, head(x)) for name, head in self.heads.items())
+        return OrderedDict(
+            (name, head(x)) for name, head in self.heads.items())
 
     def forward(self,
                 x: Union[Tensor, Sequence[Tensor]],

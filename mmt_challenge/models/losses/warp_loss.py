@@ -42,7 +42,9 @@ class WARPLoss(BaseWeightedLoss):
           \\ell = \\sum_{p \\in P} w_p \\frac{L(r_p)}{r_p}
                   \\sum_{u \\in N} [m + f_u - f_p]_+
 
-      (a positive with ``r_p = 0`` contributes 0). Computed from one sort
+      (a positive with ``r_p = 0`` contributes 0). This is Weston et al.'s
+      objective, whose one-violator estimate is the sampled form below;
+      Gong et al. drop the ``1 / r_p``. Computed from one sort
       of each sample's negatives, their suffix sums and a ``searchsorted``
       of each positive's threshold ``f_p - m``: ``O(B C log C)`` time and
       ``O(B C)`` memory, no pairwise tensor.

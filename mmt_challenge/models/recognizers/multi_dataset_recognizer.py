@@ -75,8 +75,7 @@ class MultiDatasetRecognizerMixin:
         Args:
             inputs (Tensor): ``[B, ...]`` clips of every dataset.
             data_samples (list[ActionDataSample]): With ``dataset_targets``
-                and ``loss_mask`` (from
-                :class:`~mmt_challenge.datasets.multi_source_dataset.MultiSourceDataset`).
+                and ``loss_mask``, as ``MultiSourceDataset`` writes them.
 
         Returns:
             dict[str, Tensor]: The head's losses, the informative loss's
@@ -121,10 +120,9 @@ class MultiDatasetRecognizerMixin:
         Args:
             dataset (str): Which dataset.
             head_format (str): How the classifier is stored (see
-                :meth:`MultiDatasetHead.export_state_dict
-                <mmt_challenge.models.heads.MultiDatasetHead.export_state_dict>`):
-                ``'auto'``, ``'fc_cls'`` (MMAction2's heads) or
-                ``'multi_dataset'``. Defaults to ``'auto'``.
+                ``MultiDatasetHead.export_state_dict``): ``'auto'``,
+                ``'fc_cls'`` (MMAction2's heads) or ``'multi_dataset'``.
+                Defaults to ``'auto'``.
 
         Returns:
             OrderedDict: Everything but the head and the informative loss,
