@@ -1,4 +1,4 @@
-"""Training and distributed-run helpers (model wrapper, launch setup, hooks)."""
+"""Training helpers: model wrapper, distributed launch setup, hooks."""
 from .distributed import DeviceAgnosticDDP, init_distributed
 from .hooks import RNGStateHook
 

@@ -17,7 +17,8 @@ SEEDED = ('--seed', '0', '--deterministic')
 
 
 def _weights(path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    return checkpoint['state_dict']
 
 
 def _same(a: dict, b: dict) -> bool:

@@ -56,10 +56,14 @@ def set_rng_state(state: dict) -> None:
     random.setstate((version, tuple(internal), gauss_next))
     name, key, pos, has_gauss, cached = state['numpy']
     np.random.set_state(
-        (name, key.numpy().astype(np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(state['torch'])
+        (name, key.cpu().numpy().astype(np.uint32), pos, has_gauss, cached))
+    # mmengine loads a resumed checkpoint onto the training device; the
+    # generators take their states on the CPU.
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        for device, cuda_state in enumerate(
+                state['cuda'][:torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(cuda_state.cpu(), device)
 
 
 @HOOKS.register_module()
