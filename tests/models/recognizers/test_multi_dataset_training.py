@@ -24,11 +24,11 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 CONFIGS = osp.join(ROOT, 'configs', 'mini')
 MULTI = osp.join(CONFIGS,
-                 'multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-pair-rgb.py')
+                 'multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-pair-rgb.py')
 SINGLE_MMIT = osp.join(CONFIGS,
-                       'multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-rgb.py')
+                       'multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py')
 SINGLE_PAIR = osp.join(CONFIGS,
-                       'multitrain_tsm_r18_1xb8-1x1x8-4e_mini-pair-rgb.py')
+                       'multitrain_tsm_r18_1xb8-1x1x4-2e_mini-pair-rgb.py')
 MAP_LINE = re.compile(r'mmit/sample_mAP: ([\d.]+)')
 
 

@@ -1,7 +1,7 @@
 # Single-dataset side of the mini multi-dataset experiment: ResNet-18 TSM on
 # the mini M-MiT at 32 px crops with a 4-epoch schedule, so that a run takes
 # a minute or two on 2 CPU cores. It is the mini M-MiT baseline with the
-# budget of multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-pair-rgb.py (same
+# budget of multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-pair-rgb.py (same
 # iterations and batch size), and the config that tests the mini M-MiT model
 # exported from it (tools/export_single_dataset.py --dataset mmit).
 _base_ = ['./tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py']

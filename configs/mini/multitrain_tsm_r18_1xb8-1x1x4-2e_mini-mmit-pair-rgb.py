@@ -3,11 +3,11 @@
 # single-label classes, cross-entropy) at once, with cross-dataset
 # projections and the informative loss. Mixed batches; each dataset drawn
 # with replica 0.5, so an epoch holds 400 videos, as in the single-dataset
-# baselines multitrain_tsm_r18_1xb8-1x1x8-4e_mini-{mmit,pair}-rgb.py: the
+# baselines multitrain_tsm_r18_1xb8-1x1x4-2e_mini-{mmit,pair}-rgb.py: the
 # same iterations, batch size and schedule. Validation scores the mini
 # M-MiT head; tools/export_single_dataset.py exports either dataset's model
 # for the baseline configs.
-_base_ = ['./multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-rgb.py']
+_base_ = ['./multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py']
 
 pair_root = 'data/mini_pair/videos'
 pair_ann_train = 'data/mini_pair/mini_pair_train_list_videos.txt'

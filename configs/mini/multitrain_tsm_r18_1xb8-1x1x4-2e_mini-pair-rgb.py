@@ -1,11 +1,11 @@
 # The mini pair dataset alone (mmt_challenge.datasets.mini_pair: 8
 # single-label classes related to the mini M-MiT's): ResNet-18 TSM with a
 # softmax head and cross-entropy, the pipeline and budget of
-# multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-rgb.py. The mini pair baseline of
+# multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py. The mini pair baseline of
 # the multi-dataset experiment, and the config that tests the mini pair model
-# exported from multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-pair-rgb.py
+# exported from multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-pair-rgb.py
 # (tools/export_single_dataset.py --dataset pair).
-_base_ = ['./multitrain_tsm_r18_1xb8-1x1x8-4e_mini-mmit-rgb.py']
+_base_ = ['./multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py']
 
 num_classes = 8
 data_root = 'data/mini_pair/videos'
