@@ -4,14 +4,14 @@ Prints the config's test metrics (sample / macro / micro mAP for the M-MiT
 configs). The mmengine / MMAction2 ``tools/test.py`` interface.
 """
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
 from mmt_challenge.engine import init_distributed
+from mmt_challenge.engine.cli import (add_launch_args, parse_launch_args,
+                                      set_work_dir)
 
 
 def parse_args():
@@ -21,21 +21,8 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--dump', help='dump the predictions to this pickle file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy format')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser)
 
 
 def merge_args(cfg, args):
@@ -49,11 +36,7 @@ def merge_args(cfg, args):
             evaluators = [evaluators]
         cfg.test_evaluator = [*evaluators, dump_metric]
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
