@@ -113,11 +113,17 @@ class MultiDatasetHead(BaseModule):
             Defaults to None (linear classifiers).
         dropout_ratio (float): Dropout on the pooled feature. Defaults to
             0.5.
-        init_std (float): Std of the normal init of the output layers and
-            projections. Defaults to 0.01.
+        init_std (float): Std of the normal init of the classifiers' output
+            layers. Defaults to 0.01.
         with_projections (bool): Add the cross-dataset projections (needs
             two or more datasets). Defaults to True.
         projection_loss_weight (float): ``lambda``. Defaults to 1.0.
+        projection_init_std (float): Std of the normal init of the
+            projections; 0 starts them at zero, so that every weight the
+            analysis reads (:func:`top_projection_weights`) was learned, and
+            a projection passes gradients to the classifiers and the
+            backbone from its first update on (MultiTrain draws them with
+            std 0.02). Defaults to 0.0.
         test_dataset (str, optional): The dataset :meth:`predict` and
             :meth:`forward` answer for unless told otherwise. Defaults to
             None (the first).
@@ -143,6 +149,7 @@ class MultiDatasetHead(BaseModule):
                  init_std: float = 0.01,
                  with_projections: bool = True,
                  projection_loss_weight: float = 1.0,
+                 projection_init_std: float = 0.0,
                  test_dataset: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -159,12 +166,16 @@ class MultiDatasetHead(BaseModule):
         if not 0 <= projection_loss_weight < float('inf'):
             raise ValueError('projection_loss_weight must be non-negative, '
                              f'got {projection_loss_weight!r}')
+        if not 0 <= projection_init_std < float('inf'):
+            raise ValueError('projection_init_std must be non-negative, got '
+                             f'{projection_init_std!r}')
         self.in_channels = in_channels
         self.num_segments = num_segments
         self.hidden_channels = hidden_channels
         self.dropout_ratio = dropout_ratio
         self.init_std = init_std
         self.projection_loss_weight = float(projection_loss_weight)
+        self.projection_init_std = float(projection_init_std)
 
         specs, losses = _parse_datasets(datasets)
         self.specs: Tuple[DatasetSpec, ...] = specs
@@ -208,15 +219,20 @@ class MultiDatasetHead(BaseModule):
             nn.Linear(self.hidden_channels, num_classes))
 
     def init_weights(self) -> None:
-        """Normal init (``init_std``) of the output layers and projections;
-        an MLP's hidden layer keeps PyTorch's default init."""
+        """Normal init of the classifiers' output layers (``init_std``) and
+        of the projections (``projection_init_std``, zeros for 0); an MLP's
+        hidden layer keeps PyTorch's default init."""
         for head in self.heads.values():
             last = head if isinstance(head, nn.Linear) else head[-1]
             normal_init(last, std=self.init_std)
         if self.projections is not None:
             for group in self.projections.values():
                 for projection in group.values():
-                    nn.init.normal_(projection.weight, std=self.init_std)
+                    if self.projection_init_std:
+                        nn.init.normal_(
+                            projection.weight, std=self.projection_init_std)
+                    else:
+                        nn.init.zeros_(projection.weight)
 
     def _check_name(self, name: str, what: str = 'dataset') -> str:
         if name not in self.index:

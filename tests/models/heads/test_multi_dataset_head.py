@@ -23,7 +23,8 @@ SIZES = [5, 3, 4]
 
 
 def make_head(**kwargs):
-    options = dict(in_channels=6, datasets=SPECS, dropout_ratio=0.0)
+    options = dict(in_channels=6, datasets=SPECS, dropout_ratio=0.0,
+                   projection_init_std=0.5)
     options.update(kwargs)
     head = MultiDatasetHead(**options)
     head.init_weights()
@@ -133,7 +134,8 @@ def test_defaults_match_docstring():
     assert defaults == dict(num_segments=None, hidden_channels=None,
                             dropout_ratio=0.5, init_std=0.01,
                             with_projections=True,
-                            projection_loss_weight=1.0, test_dataset=None,
+                            projection_loss_weight=1.0,
+                            projection_init_std=0.0, test_dataset=None,
                             init_cfg=None)
     doc = ' '.join(MultiDatasetHead.__doc__.split())
     for name, value in defaults.items():
@@ -166,6 +168,13 @@ def test_init_weights_uses_init_std():
     weight = head.heads['a'].weight
     assert weight.std().item() == pytest.approx(0.02, rel=0.2)
     assert head.heads['a'].bias.abs().sum() == 0
+    assert all(p.abs().sum() == 0 for p in head.projections.parameters())
+    drawn = MultiDatasetHead(in_channels=512, datasets=[
+        dict(name='x', num_classes=300), dict(name='y', num_classes=200)],
+                             projection_init_std=0.02)
+    drawn.init_weights()
+    assert drawn.projection_weight('x', 'y').std().item() == pytest.approx(
+        0.02, rel=0.1)
 
 
 # ---------------------------------------------------------------------------
@@ -570,6 +579,7 @@ def test_projections_need_two_datasets():
     (dict(dropout_ratio=1.0), 'dropout_ratio'),
     (dict(init_std=0.0), 'init_std'),
     (dict(projection_loss_weight=-0.1), 'projection_loss_weight'),
+    (dict(projection_init_std=-0.1), 'projection_init_std'),
     (dict(num_segments=0), 'num_segments'),
     (dict(hidden_channels=0), 'hidden_channels'),
     (dict(in_channels=0), 'in_channels'),

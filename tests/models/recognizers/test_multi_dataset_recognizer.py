@@ -19,7 +19,8 @@ PREPROCESSOR_2D = dict(type='ActionDataPreprocessor', format_shape='NCHW')
 def head_cfg(**kwargs):
     cfg = dict(
         type='MultiDatasetHead', in_channels=512, num_segments=SEGMENTS,
-        dropout_ratio=0.0, init_std=0.1, test_dataset='mmit',
+        dropout_ratio=0.0, init_std=0.1, projection_init_std=0.1,
+        test_dataset='mmit',
         datasets=[
             dict(name='mmit', num_classes=5, multi_label=True,
                  loss_cls=dict(type='ScaledBCELoss', scale=2.5)),
@@ -112,6 +113,19 @@ def test_projection_gradients_reach_the_backbone():
     # the projected logits bypass the mmit classifier
     assert head.heads['mmit'].weight.grad is None
     assert head.projections['pair']['mmit'].weight.grad is None
+
+
+def test_zero_initialised_projections_pass_gradients_after_one_step():
+    model = build_2d(projection_init_std=0.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inputs, samples = batch()
+    grads = []
+    for _ in range(2):
+        optimizer.zero_grad()
+        model(inputs, samples, mode='loss')['loss_proj_mmit'].backward()
+        grads.append(model.backbone.conv1.conv.weight.grad.abs().sum())
+        optimizer.step()
+    assert grads[0] == 0 and grads[1] > 0
 
 
 def test_informative_loss_gradients_reach_the_backbone_and_expander():
