@@ -73,7 +73,7 @@ def merge_args(cfg, args):
         cfg.auto_scale_lr.enable = True
     # Unlike MMAction2's tool, the command line wins over a config's
     # `randomness` block instead of being ignored.
-    randomness = cfg.get('randomness', None) or dict()
+    randomness = dict(cfg.get('randomness', None) or dict(seed=None))
     if args.seed is not None:
         randomness['seed'] = args.seed
     if args.diff_rank_seed:

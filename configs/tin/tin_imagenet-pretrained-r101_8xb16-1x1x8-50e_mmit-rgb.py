@@ -8,4 +8,4 @@ model = dict(
         type='ResNetTINTorch',
         shift_div=4,
         depth=101,
-        pretrained='torchvision://resnet101'))
+        pretrained='https://download.pytorch.org/models/resnet101-63fe2227.pth'))
