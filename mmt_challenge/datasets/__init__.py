@@ -6,6 +6,8 @@ from .annotations import (VideoAnnotation, atomic_write_text,
 from .mini_dataset import (MINI_CLASSES, MiniClass, class_indices_by_kind,
                            generate_mini_dataset, load_mini_classes,
                            motion_class_indices)
+from .multi_source_dataset import MultiSourceDataset, label_to_target
+from .multi_source_sampler import MultiSourceSampler
 from .multilabel_video_dataset import MultiLabelVideoDataset
 
 __all__ = [
@@ -13,5 +15,6 @@ __all__ = [
     'read_label_map', 'labels_to_multi_hot', 'atomic_write_text',
     'BuildSummary', 'build_list_file', 'check_video', 'MultiLabelVideoDataset',
     'MINI_CLASSES', 'MiniClass', 'generate_mini_dataset', 'load_mini_classes',
-    'class_indices_by_kind', 'motion_class_indices'
+    'class_indices_by_kind', 'motion_class_indices', 'MultiSourceDataset',
+    'MultiSourceSampler', 'label_to_target'
 ]
