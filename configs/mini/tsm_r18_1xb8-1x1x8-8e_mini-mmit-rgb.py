@@ -13,5 +13,5 @@ model = dict(
         init_std=0.01,
         # Scaled BCE takes the mean over B x C; x160 with M-MiT's 313 classes
         # weighs each sample's summed BCE by about 0.5. C / 2 keeps that
-        # weight with the mini's 16 classes.
+        # weight with the mini's 14 classes.
         loss_cls=dict(scale=_base_.num_classes / 2)))
