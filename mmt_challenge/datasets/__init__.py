@@ -6,6 +6,8 @@ from .annotations import (VideoAnnotation, atomic_write_text,
 from .mini_dataset import (MINI_CLASSES, MiniClass, class_indices_by_kind,
                            generate_mini_dataset, load_mini_classes,
                            motion_class_indices)
+from .mini_pair import (PAIR_CLASSES, PLANTED_PAIRS, PairClass,
+                        generate_mini_pair_dataset, sample_pair_scene)
 from .multi_source_dataset import MultiSourceDataset, label_to_target
 from .multi_source_sampler import MultiSourceSampler
 from .multilabel_video_dataset import MultiLabelVideoDataset
@@ -16,5 +18,6 @@ __all__ = [
     'BuildSummary', 'build_list_file', 'check_video', 'MultiLabelVideoDataset',
     'MINI_CLASSES', 'MiniClass', 'generate_mini_dataset', 'load_mini_classes',
     'class_indices_by_kind', 'motion_class_indices', 'MultiSourceDataset',
-    'MultiSourceSampler', 'label_to_target'
+    'MultiSourceSampler', 'label_to_target', 'PAIR_CLASSES', 'PLANTED_PAIRS',
+    'PairClass', 'generate_mini_pair_dataset', 'sample_pair_scene'
 ]
