@@ -3,6 +3,8 @@ from .annotation_builder import BuildSummary, build_list_file, check_video
 from .annotations import (VideoAnnotation, atomic_write_text,
                           labels_to_multi_hot, read_label_map, read_list_file,
                           read_mmit_csv, write_list_file)
+from .class_counts import (count_classes, load_class_counts,
+                           read_class_counts, write_class_counts)
 from .mini_dataset import (MINI_CLASSES, MiniClass, class_indices_by_kind,
                            generate_mini_dataset, load_mini_classes,
                            motion_class_indices)
@@ -19,5 +21,7 @@ __all__ = [
     'MINI_CLASSES', 'MiniClass', 'generate_mini_dataset', 'load_mini_classes',
     'class_indices_by_kind', 'motion_class_indices', 'MultiSourceDataset',
     'MultiSourceSampler', 'label_to_target', 'PAIR_CLASSES', 'PLANTED_PAIRS',
-    'PairClass', 'generate_mini_pair_dataset', 'sample_pair_scene'
+    'PairClass', 'generate_mini_pair_dataset', 'sample_pair_scene',
+    'count_classes', 'load_class_counts', 'read_class_counts',
+    'write_class_counts'
 ]
