@@ -544,6 +544,26 @@ def _is_mini_dataset(out_dir: str) -> bool:
         return False
 
 
+def check_generation_args(*, num_train, num_val, num_test, size, num_frames,
+                          fps, seed) -> None:
+    """Check the arguments shared by the mini dataset generators."""
+    for name, value, low in (('num_train', num_train, 0),
+                             ('num_val', num_val, 0),
+                             ('num_test', num_test, 0),
+                             ('size', size, _MIN_SIZE),
+                             ('num_frames', num_frames, 2), ('seed', seed, 0)):
+        _check_int(name, value, low)
+    if size % 2 or size in _DECORD_BAD_SIZES:
+        raise ValueError(
+            f'size must be even (mp4v stores 4:2:0 chroma) and not one of '
+            f'{sorted(_DECORD_BAD_SIZES)} (decord 0.6.0 misreads those), '
+            f'got {size!r}')
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
+        raise TypeError(f'fps must be a number, got {fps!r}')
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+
+
 def generate_mini_dataset(out_dir: PathLike,
                           *,
                           num_train: int = 400,
@@ -590,21 +610,9 @@ def generate_mini_dataset(out_dir: PathLike,
         ``ann_files`` and ``num_videos`` (both keyed by split), and
         ``num_classes``.
     """
-    for name, value, low in (('num_train', num_train,
-                              0), ('num_val', num_val,
-                                   0), ('num_test', num_test,
-                                        0), ('size', size, _MIN_SIZE),
-                             ('num_frames', num_frames, 2), ('seed', seed, 0)):
-        _check_int(name, value, low)
-    if size % 2 or size in _DECORD_BAD_SIZES:
-        raise ValueError(
-            f'size must be even (mp4v stores 4:2:0 chroma) and not one of '
-            f'{sorted(_DECORD_BAD_SIZES)} (decord 0.6.0 misreads those), '
-            f'got {size!r}')
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
-        raise TypeError(f'fps must be a number, got {fps!r}')
-    if not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+    check_generation_args(num_train=num_train, num_val=num_val,
+                          num_test=num_test, size=size,
+                          num_frames=num_frames, fps=fps, seed=seed)
 
     out_dir = osp.abspath(os.fspath(out_dir))
     _prepare_out_dir(out_dir, overwrite)

@@ -48,7 +48,6 @@ Layout written under ``out_dir`` (as the mini M-MiT's)::
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import os
 import os.path as osp
@@ -58,7 +57,7 @@ from typing import NamedTuple, Union
 
 import numpy as np
 
-from .mini_dataset import (_DECORD_BAD_SIZES, MINI_CLASSES, _check_int,
+from .mini_dataset import (MINI_CLASSES, check_generation_args,
                            _replace_dir, _write_video, render_scene,
                            sample_scene)
 
@@ -208,20 +207,9 @@ def generate_mini_pair_dataset(out_dir: PathLike,
         ``ann_files`` and ``num_videos`` (both keyed by split), and
         ``num_classes``.
     """
-    for name, value, low in (('num_train', num_train, 0),
-                             ('num_val', num_val, 0), ('num_test', num_test,
-                                                       0),
-                             ('size', size, 32), ('num_frames', num_frames, 2),
-                             ('seed', seed, 0)):
-        _check_int(name, value, low)
-    if size % 2 or size in _DECORD_BAD_SIZES:
-        raise ValueError(
-            f'size must be even and not one of {sorted(_DECORD_BAD_SIZES)} '
-            f'(decord 0.6.0 misreads those), got {size!r}')
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
-        raise TypeError(f'fps must be a number, got {fps!r}')
-    if not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+    check_generation_args(num_train=num_train, num_val=num_val,
+                          num_test=num_test, size=size,
+                          num_frames=num_frames, fps=fps, seed=seed)
 
     out_dir = osp.abspath(os.fspath(out_dir))
     _prepare_out_dir(out_dir, overwrite)
