@@ -12,12 +12,12 @@ scale and for the scales fused when the list has labels. Distributed:
 (videos sharded over ranks and gathered; rank 0 writes the file).
 """
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
 from mmt_challenge.engine import init_distributed
+from mmt_challenge.engine.cli import add_launch_args, parse_launch_args
 from mmt_challenge.testing import run_dense_test
 
 
@@ -64,21 +64,8 @@ def parse_args():
         '--no-dedup',
         action='store_true',
         help='score identical clips of a video again (timing comparisons)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy format')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launch_args(parser)
+    return parse_launch_args(parser)
 
 
 def merge_args(cfg, args):

@@ -36,11 +36,12 @@ import math
 import numbers
 import os
 import os.path as osp
-import shutil
-import tempfile
-from typing import Any, NamedTuple, Optional, Sequence, Union
+from typing import NamedTuple, Optional, Sequence, Union
 
 import numpy as np
+
+from .generation import (CLASSES_JSON_NAME, MIN_SIZE, DatasetSpec, check_int,
+                         generate_dataset)
 
 __all__ = [
     'MINI_CLASSES', 'MiniClass', 'generate_mini_dataset', 'sample_scene',
@@ -122,21 +123,6 @@ _MOTION_SPEC = {
     for backwards, name in enumerate(names)
 }
 
-_SPLITS = ('training', 'validation', 'testing')
-_CSV_NAMES = {
-    'training': 'trainingSet.csv',
-    'validation': 'validationSet.csv',
-    'testing': 'testingSet.csv',
-}
-_LABEL_MAP_NAME = 'moments_categories.txt'
-_CLASSES_JSON_NAME = 'classes.json'
-_VIDEO_DIR_NAME = 'videos'
-_OWN_ENTRIES = frozenset([
-    _VIDEO_DIR_NAME, _LABEL_MAP_NAME, _CLASSES_JSON_NAME, *_CSV_NAMES.values()
-])
-_GENERATOR = 'mmt_challenge.datasets.mini_dataset'
-_FORMAT_VERSION = 2
-
 # Probabilities of 1, 2 and 3 labels per video.
 _NUM_LABELS_P = (0.3, 0.4, 0.3)
 # Geometry, in units of the frame side.
@@ -164,10 +150,6 @@ _EXTENT = dict(
 _NEUTRAL_SHAPES = ('disc', 'box')
 _MAX_TRIES = 100
 _SHIFT = 4  # OpenCV's fractional bits for sub-pixel drawing
-_MIN_SIZE = 32
-# Frame sides whose mp4v videos decord 0.6.0 decodes into frames of the
-# wrong shape (found by trying every even side from 16 to 256).
-_DECORD_BAD_SIZES = frozenset({16, 24, 48, 72})
 
 
 # --------------------------------------------------------------------------
@@ -209,8 +191,8 @@ def sample_scene(rng: np.random.Generator,
         ``labels`` and the per-frame float arrays ``center`` ``[T, 2]``
         (x, y in pixels), ``radius`` ``[T]`` and ``angle`` ``[T]`` (radians).
     """
-    _check_int('size', size, _MIN_SIZE)
-    _check_int('num_frames', num_frames, 2)
+    check_int('size', size, MIN_SIZE)
+    check_int('num_frames', num_frames, 2)
     num_classes = len(MINI_CLASSES)
     if primary is None:
         primary = int(rng.integers(num_classes))
@@ -485,83 +467,21 @@ def _fill_bar(cv2, img: np.ndarray, center: np.ndarray, angle: float,
 # --------------------------------------------------------------------------
 # Writing the dataset
 # --------------------------------------------------------------------------
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f'{name} must be an int, got {value!r}')
-    if value < low:
-        raise ValueError(f'{name} must be >= {low}, got {value!r}')
+def _sample_primary(rng: np.random.Generator, primary: int, *, size: int,
+                    num_frames: int) -> dict:
+    """:func:`sample_scene` with the primary class given by position."""
+    return sample_scene(
+        rng, size=size, num_frames=num_frames, primary=primary)
 
 
-def _write_video(path: str, frames: np.ndarray, fps: float) -> None:
-    import cv2
-    num_frames, height, width = frames.shape[:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (width, height))
-    if not writer.isOpened():
-        raise RuntimeError(f'OpenCV could not open a mp4v writer for {path}')
-    try:
-        for frame in frames:
-            writer.write(np.ascontiguousarray(frame[..., ::-1]))  # to BGR
-    finally:
-        writer.release()
-
-
-def _split_primaries(rng: np.random.Generator, num_videos: int) -> np.ndarray:
-    """Balanced primary classes: shuffled rounds over all classes."""
-    num_classes = len(MINI_CLASSES)
-    rounds = -(-num_videos // num_classes)
-    order = [rng.permutation(num_classes) for _ in range(rounds)]
-    return np.concatenate(order or [np.zeros(0, int)])[:num_videos]
-
-
-def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
-    """Check that ``out_dir`` may be (re)placed by a new dataset."""
-    if not osp.lexists(out_dir):
-        return
-    if not osp.isdir(out_dir):
-        raise FileExistsError(f'{out_dir} exists and is not a directory')
-    entries = sorted(os.listdir(out_dir))
-    if not entries:
-        return
-    if not overwrite:
-        raise FileExistsError(
-            f'{out_dir} exists and is not empty; pass overwrite=True '
-            '(--overwrite) to replace it')
-    if _is_mini_dataset(out_dir):
-        return
-    foreign = [e for e in entries if e not in _OWN_ENTRIES]
-    if foreign:
-        raise ValueError(
-            f'refusing to overwrite {out_dir}: it does not look like a mini '
-            f'M-MiT dataset (unexpected entries {foreign[:5]})')
-
-
-def _is_mini_dataset(out_dir: str) -> bool:
-    try:
-        with open(osp.join(out_dir, _CLASSES_JSON_NAME)) as f:
-            return json.load(f)['generation']['generator'] == _GENERATOR
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def check_generation_args(*, num_train, num_val, num_test, size, num_frames,
-                          fps, seed) -> None:
-    """Check the arguments shared by the mini dataset generators."""
-    for name, value, low in (('num_train', num_train, 0),
-                             ('num_val', num_val, 0),
-                             ('num_test', num_test, 0),
-                             ('size', size, _MIN_SIZE),
-                             ('num_frames', num_frames, 2), ('seed', seed, 0)):
-        _check_int(name, value, low)
-    if size % 2 or size in _DECORD_BAD_SIZES:
-        raise ValueError(
-            f'size must be even (mp4v stores 4:2:0 chroma) and not one of '
-            f'{sorted(_DECORD_BAD_SIZES)} (decord 0.6.0 misreads those), '
-            f'got {size!r}')
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
-        raise TypeError(f'fps must be a number, got {fps!r}')
-    if not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+_SPEC = DatasetSpec(
+    generator='mmt_challenge.datasets.mini_dataset',
+    format_version=2,
+    kind='mini M-MiT',
+    classes=MINI_CLASSES,
+    label_map_name='moments_categories.txt',
+    sample=_sample_primary,
+    render=render_scene)
 
 
 def generate_mini_dataset(out_dir: PathLike,
@@ -610,102 +530,10 @@ def generate_mini_dataset(out_dir: PathLike,
         ``ann_files`` and ``num_videos`` (both keyed by split), and
         ``num_classes``.
     """
-    check_generation_args(num_train=num_train, num_val=num_val,
-                          num_test=num_test, size=size,
-                          num_frames=num_frames, fps=fps, seed=seed)
-
-    out_dir = osp.abspath(os.fspath(out_dir))
-    _prepare_out_dir(out_dir, overwrite)
-    parent = osp.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-
-    counts = dict(training=num_train, validation=num_val, testing=num_test)
-    generation = dict(
-        generator=_GENERATOR,
-        format_version=_FORMAT_VERSION,
-        seed=seed,
-        num_train=num_train,
-        num_val=num_val,
-        num_test=num_test,
-        size=size,
-        num_frames=num_frames,
-        fps=fps)
-
-    tmp_dir = tempfile.mkdtemp(
-        prefix=f'.{osp.basename(out_dir)}.tmp-', dir=parent)
-    try:
-        progress = None
-        if show_progress:
-            from mmengine.utils import ProgressBar
-            progress = ProgressBar(sum(counts.values()))
-        rows = {}
-        for split_id, split in enumerate(_SPLITS):
-            os.makedirs(osp.join(tmp_dir, _VIDEO_DIR_NAME, split))
-            primaries = _split_primaries(
-                np.random.default_rng(
-                    np.random.SeedSequence(seed, spawn_key=(split_id, 0))),
-                counts[split])
-            rows[split] = []
-            for i, primary in enumerate(primaries):
-                rng = np.random.default_rng(
-                    np.random.SeedSequence(seed, spawn_key=(split_id, 1, i)))
-                scene = sample_scene(
-                    rng,
-                    size=size,
-                    num_frames=num_frames,
-                    primary=int(primary))
-                rel = f'{split}/{i:06d}.mp4'
-                _write_video(
-                    osp.join(tmp_dir, _VIDEO_DIR_NAME, rel),
-                    render_scene(scene), fps)
-                rows[split].append(','.join([rel, *map(str, scene['labels'])]))
-                if progress is not None:
-                    progress.update()
-
-        # Annotations last: a directory without them is not a dataset.
-        for split in _SPLITS:
-            _write_text(
-                osp.join(tmp_dir, _CSV_NAMES[split]),
-                ''.join(row + '\n' for row in rows[split]))
-        _write_text(
-            osp.join(tmp_dir, _LABEL_MAP_NAME),
-            ''.join(c.name + '\n' for c in MINI_CLASSES))
-        classes = dict(
-            classes=[c._asdict() for c in MINI_CLASSES], generation=generation)
-        _write_text(
-            osp.join(tmp_dir, _CLASSES_JSON_NAME),
-            json.dumps(classes, indent=2) + '\n')
-        _replace_dir(tmp_dir, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
-
-    return dict(
-        out_dir=out_dir,
-        video_root=osp.join(out_dir, _VIDEO_DIR_NAME),
-        label_map=osp.join(out_dir, _LABEL_MAP_NAME),
-        classes_json=osp.join(out_dir, _CLASSES_JSON_NAME),
-        ann_files={s: osp.join(out_dir, _CSV_NAMES[s])
-                   for s in _SPLITS},
-        num_videos=counts,
-        num_classes=len(MINI_CLASSES))
-
-
-def _write_text(path: str, text: str) -> None:
-    with open(path, 'w', encoding='utf-8', newline='\n') as f:
-        f.write(text)
-
-
-def _replace_dir(src: str, dst: str) -> None:
-    """Move the finished ``src`` to ``dst``, replacing what is there."""
-    if not osp.lexists(dst):
-        os.rename(src, dst)
-        return
-    old = tempfile.mkdtemp(
-        prefix=f'.{osp.basename(dst)}.old-', dir=osp.dirname(dst))
-    os.rename(dst, osp.join(old, 'dataset'))
-    os.rename(src, dst)
-    shutil.rmtree(old, ignore_errors=True)
+    return generate_dataset(
+        out_dir, _SPEC, num_train=num_train, num_val=num_val,
+        num_test=num_test, size=size, num_frames=num_frames, fps=fps,
+        seed=seed, overwrite=overwrite, show_progress=show_progress)
 
 
 # --------------------------------------------------------------------------
@@ -724,7 +552,7 @@ def load_mini_classes(classes_json: PathLike) -> list[dict]:
     """
     path = os.fspath(classes_json)
     if osp.isdir(path):
-        path = osp.join(path, _CLASSES_JSON_NAME)
+        path = osp.join(path, CLASSES_JSON_NAME)
     with open(path, encoding='utf-8') as f:
         data = json.load(f)
     classes = data.get('classes') if isinstance(data, dict) else None

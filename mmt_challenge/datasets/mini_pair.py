@@ -47,19 +47,14 @@ Layout written under ``out_dir`` (as the mini M-MiT's)::
 """
 from __future__ import annotations
 
-import json
 import numbers
 import os
-import os.path as osp
-import shutil
-import tempfile
 from typing import NamedTuple, Union
 
 import numpy as np
 
-from .mini_dataset import (MINI_CLASSES, check_generation_args,
-                           _replace_dir, _write_video, render_scene,
-                           sample_scene)
+from .generation import DatasetSpec, generate_dataset
+from .mini_dataset import MINI_CLASSES, render_scene, sample_scene
 
 __all__ = [
     'PAIR_CLASSES', 'PairClass', 'PLANTED_PAIRS', 'generate_mini_pair_dataset',
@@ -106,23 +101,6 @@ _MINI_INDEX = {c.name: c.index for c in MINI_CLASSES}
 _STILL_SHAPES = tuple(c.index for c in MINI_CLASSES if c.kind == 'appearance')
 _GREY = (190, 256)  # the mini M-MiT's neutral objects' grey levels
 
-_SPLITS = ('training', 'validation', 'testing')
-_CSV_NAMES = dict(
-    training='trainingSet.csv',
-    validation='validationSet.csv',
-    testing='testingSet.csv')
-_LABEL_MAP_NAME = 'categories.txt'
-_CLASSES_JSON_NAME = 'classes.json'
-_VIDEO_DIR_NAME = 'videos'
-_OWN_ENTRIES = frozenset([
-    _VIDEO_DIR_NAME, _LABEL_MAP_NAME, _CLASSES_JSON_NAME, *_CSV_NAMES.values()
-])
-_GENERATOR = 'mmt_challenge.datasets.mini_pair'
-_FORMAT_VERSION = 1
-# Keeps this dataset's random streams apart from the mini M-MiT's, which
-# use spawn keys (split, 0) and (split, 1, i) of the same seed.
-_STREAM = 2
-
 
 def sample_pair_scene(rng: np.random.Generator,
                       label: int,
@@ -166,6 +144,20 @@ def sample_pair_scene(rng: np.random.Generator,
     return dict(scene, labels=[int(label)], mini_labels=mini_labels)
 
 
+_SPEC = DatasetSpec(
+    generator='mmt_challenge.datasets.mini_pair',
+    format_version=1,
+    kind='mini pair',
+    classes=PAIR_CLASSES,
+    label_map_name='categories.txt',
+    sample=sample_pair_scene,
+    render=render_scene,
+    extra_json=dict(related_dataset='mini_mmit'),
+    # Keeps this dataset's random streams apart from the mini M-MiT's,
+    # which use the spawn keys (split, 0) and (split, 1, i) of the same seed.
+    stream=(2, ))
+
+
 def generate_mini_pair_dataset(out_dir: PathLike,
                                *,
                                num_train: int = 400,
@@ -207,123 +199,7 @@ def generate_mini_pair_dataset(out_dir: PathLike,
         ``ann_files`` and ``num_videos`` (both keyed by split), and
         ``num_classes``.
     """
-    check_generation_args(num_train=num_train, num_val=num_val,
-                          num_test=num_test, size=size,
-                          num_frames=num_frames, fps=fps, seed=seed)
-
-    out_dir = osp.abspath(os.fspath(out_dir))
-    _prepare_out_dir(out_dir, overwrite)
-    parent = osp.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    counts = dict(training=num_train, validation=num_val, testing=num_test)
-    generation = dict(
-        generator=_GENERATOR,
-        format_version=_FORMAT_VERSION,
-        seed=seed,
-        num_train=num_train,
-        num_val=num_val,
-        num_test=num_test,
-        size=size,
-        num_frames=num_frames,
-        fps=fps)
-
-    tmp_dir = tempfile.mkdtemp(
-        prefix=f'.{osp.basename(out_dir)}.tmp-', dir=parent)
-    try:
-        progress = None
-        if show_progress:
-            from mmengine.utils import ProgressBar
-            progress = ProgressBar(sum(counts.values()))
-        rows = {}
-        for split_id, split in enumerate(_SPLITS):
-            os.makedirs(osp.join(tmp_dir, _VIDEO_DIR_NAME, split))
-            labels = _balanced_labels(
-                np.random.default_rng(
-                    np.random.SeedSequence(
-                        seed, spawn_key=(_STREAM, split_id, 0))),
-                counts[split])
-            rows[split] = []
-            for i, label in enumerate(labels):
-                rng = np.random.default_rng(
-                    np.random.SeedSequence(
-                        seed, spawn_key=(_STREAM, split_id, 1, i)))
-                scene = sample_pair_scene(
-                    rng, int(label), size=size, num_frames=num_frames)
-                rel = f'{split}/{i:06d}.mp4'
-                _write_video(
-                    osp.join(tmp_dir, _VIDEO_DIR_NAME, rel),
-                    render_scene(scene), fps)
-                rows[split].append(f'{rel},{int(label)}')
-                if progress is not None:
-                    progress.update()
-
-        for split in _SPLITS:  # annotations last
-            _write_text(
-                osp.join(tmp_dir, _CSV_NAMES[split]),
-                ''.join(row + '\n' for row in rows[split]))
-        _write_text(
-            osp.join(tmp_dir, _LABEL_MAP_NAME),
-            ''.join(c.name + '\n' for c in PAIR_CLASSES))
-        classes = dict(
-            classes=[
-                dict(index=c.index, name=c.name, related=list(c.related))
-                for c in PAIR_CLASSES
-            ],
-            related_dataset='mini_mmit',
-            generation=generation)
-        _write_text(
-            osp.join(tmp_dir, _CLASSES_JSON_NAME),
-            json.dumps(classes, indent=2) + '\n')
-        _replace_dir(tmp_dir, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
-
-    return dict(
-        out_dir=out_dir,
-        video_root=osp.join(out_dir, _VIDEO_DIR_NAME),
-        label_map=osp.join(out_dir, _LABEL_MAP_NAME),
-        classes_json=osp.join(out_dir, _CLASSES_JSON_NAME),
-        ann_files={s: osp.join(out_dir, _CSV_NAMES[s])
-                   for s in _SPLITS},
-        num_videos=counts,
-        num_classes=len(PAIR_CLASSES))
-
-
-def _balanced_labels(rng: np.random.Generator, num_videos: int) -> np.ndarray:
-    """Shuffled rounds over all classes."""
-    num_classes = len(PAIR_CLASSES)
-    rounds = -(-num_videos // num_classes)
-    order = [rng.permutation(num_classes) for _ in range(rounds)]
-    return np.concatenate(order or [np.zeros(0, int)])[:num_videos]
-
-
-def _write_text(path: str, text: str) -> None:
-    with open(path, 'w', encoding='utf-8', newline='\n') as f:
-        f.write(text)
-
-
-def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
-    """Check that ``out_dir`` may be (re)placed by a new dataset."""
-    if not osp.lexists(out_dir):
-        return
-    if not osp.isdir(out_dir):
-        raise FileExistsError(f'{out_dir} exists and is not a directory')
-    entries = sorted(os.listdir(out_dir))
-    if not entries:
-        return
-    if not overwrite:
-        raise FileExistsError(
-            f'{out_dir} exists and is not empty; pass overwrite=True to '
-            'replace it')
-    try:
-        with open(osp.join(out_dir, _CLASSES_JSON_NAME)) as f:
-            if json.load(f)['generation']['generator'] == _GENERATOR:
-                return
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    foreign = [e for e in entries if e not in _OWN_ENTRIES]
-    if foreign:
-        raise ValueError(
-            f'refusing to overwrite {out_dir}: it does not look like a mini '
-            f'pair dataset (unexpected entries {foreign[:5]})')
+    return generate_dataset(
+        out_dir, _SPEC, num_train=num_train, num_val=num_val,
+        num_test=num_test, size=size, num_frames=num_frames, fps=fps,
+        seed=seed, overwrite=overwrite, show_progress=show_progress)

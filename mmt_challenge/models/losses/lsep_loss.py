@@ -4,8 +4,8 @@ import torch
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
-from .utils import (binarize_targets, build_class_weights,
-                    check_multilabel_inputs, check_target_threshold)
+from .utils import (build_class_weights, check_no_kwargs,
+                    check_ranking_inputs, check_target_threshold)
 
 
 @MODELS.register_module()
@@ -82,13 +82,11 @@ class LSEPLoss(BaseWeightedLoss):
         Returns:
             Tensor: The scalar loss (before ``loss_weight``).
         """
-        if kwargs:
-            raise TypeError(f'LSEPLoss got unexpected keyword arguments '
-                            f'{sorted(kwargs)}')
-        cls_score, label = check_multilabel_inputs(cls_score, label,
+        check_no_kwargs(kwargs, 'LSEPLoss')
+        cls_score, pos, neg = check_ranking_inputs(cls_score, label,
                                                    self.class_weight,
+                                                   self.target_threshold,
                                                    'LSEPLoss')
-        pos, neg = binarize_targets(label, self.target_threshold, 'LSEPLoss')
         # A row without positives or negatives would make a log-sum-exp over
         # an empty set (-inf, and NaN gradients); give such rows every class
         # on both sides so everything stays finite, then zero them.

@@ -5,7 +5,8 @@ import torch.nn.functional as F
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
-from .utils import build_class_weights, check_multilabel_inputs
+from .utils import (build_class_weights, check_multilabel_inputs,
+                    check_no_kwargs)
 
 
 @MODELS.register_module()
@@ -90,9 +91,7 @@ class ScaledBCELoss(BaseWeightedLoss):
         Returns:
             Tensor: The scalar loss (before ``loss_weight``).
         """
-        if kwargs:
-            raise TypeError(f'ScaledBCELoss got unexpected keyword arguments '
-                            f'{sorted(kwargs)}')
+        check_no_kwargs(kwargs, 'ScaledBCELoss')
         cls_score, label = check_multilabel_inputs(cls_score, label,
                                                    self.class_weight,
                                                    'ScaledBCELoss')

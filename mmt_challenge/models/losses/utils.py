@@ -7,7 +7,8 @@ import torch
 
 __all__ = [
     'CLASS_WEIGHT_MODES', 'class_weights_from_counts', 'build_class_weights',
-    'check_multilabel_inputs', 'binarize_targets', 'check_target_threshold'
+    'check_multilabel_inputs', 'check_no_kwargs', 'check_ranking_inputs',
+    'binarize_targets', 'check_target_threshold'
 ]
 
 CLASS_WEIGHT_MODES = ('none', 'sqrt', 'linear')
@@ -123,6 +124,15 @@ def build_class_weights(
     return class_weights_from_counts(class_counts, mode)
 
 
+def check_no_kwargs(kwargs: dict, loss_name: str) -> None:
+    """Raise ``TypeError`` naming the keyword arguments a loss's forward
+    got but does not take (MMAction2's ``BaseWeightedLoss`` passes any
+    through)."""
+    if kwargs:
+        raise TypeError(f'{loss_name} got unexpected keyword arguments '
+                        f'{sorted(kwargs)}')
+
+
 def check_multilabel_inputs(
         cls_score: torch.Tensor, label: torch.Tensor,
         class_weight: Optional[torch.Tensor],
@@ -180,6 +190,32 @@ def check_multilabel_inputs(
             'largest label: pass num_classes when counting '
             '(tools/class_counts.py --num-classes)')
     return cls_score, label
+
+
+def check_ranking_inputs(
+        cls_score: torch.Tensor, label: torch.Tensor,
+        class_weight: Optional[torch.Tensor],
+        target_threshold: Optional[float],
+        loss_name: str) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Check the inputs of a ranking loss (LSEP, WARP) and split its targets.
+
+    :func:`check_multilabel_inputs`, then :func:`binarize_targets`.
+
+    Args:
+        cls_score (Tensor): ``[B, C]`` logits.
+        label (Tensor): ``[B, C]`` targets in ``[0, 1]``.
+        class_weight (Tensor, optional): ``[C]`` class weights.
+        target_threshold (float, optional): See :func:`binarize_targets`.
+        loss_name (str): The loss, for messages.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``cls_score`` in the dtype the loss
+        is computed in, and the ``[B, C]`` bool masks ``pos`` and ``neg``.
+    """
+    cls_score, label = check_multilabel_inputs(cls_score, label, class_weight,
+                                               loss_name)
+    pos, neg = binarize_targets(label, target_threshold, loss_name)
+    return cls_score, pos, neg
 
 
 def binarize_targets(label: torch.Tensor, target_threshold: Optional[float],

@@ -4,8 +4,8 @@ import torch
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
-from .utils import (binarize_targets, build_class_weights,
-                    check_multilabel_inputs, check_target_threshold)
+from .utils import (build_class_weights, check_no_kwargs,
+                    check_ranking_inputs, check_target_threshold)
 
 WARP_MODES = ('exact', 'sampled')
 
@@ -140,17 +140,15 @@ class WARPLoss(BaseWeightedLoss):
         Returns:
             Tensor: The scalar loss (before ``loss_weight``).
         """
-        if kwargs:
-            raise TypeError(f'WARPLoss got unexpected keyword arguments '
-                            f'{sorted(kwargs)}')
+        check_no_kwargs(kwargs, 'WARPLoss')
         if generator is not None and not isinstance(generator,
                                                     torch.Generator):
             raise TypeError(f'generator must be a torch.Generator, got '
                             f'{type(generator).__name__}')
-        cls_score, label = check_multilabel_inputs(cls_score, label,
+        cls_score, pos, neg = check_ranking_inputs(cls_score, label,
                                                    self.class_weight,
+                                                   self.target_threshold,
                                                    'WARPLoss')
-        pos, neg = binarize_targets(label, self.target_threshold, 'WARPLoss')
         num_classes = cls_score.shape[1]
         # The loss only sees differences of logits within a sample: centring
         # each row (a constant shift, no gradient) keeps the suffix sums below

@@ -1,7 +1,5 @@
 import inspect
 import re
-import sys
-import types
 
 import pytest
 import torch
@@ -16,59 +14,11 @@ from mmt_challenge.models.backbones import (InterlacedConv, ResNetTINTorch,
                                             TemporalInterlace)
 
 
-def loop_tin_shift(x, shift):
-    """mmcv.ops.tin_shift's forward, one sample and group at a time."""
-    n, t, c, _ = x.shape
-    group_channel = c // shift.size(1)
-    out = torch.zeros_like(x)
-    for b in range(n):
-        for g in range(shift.size(1)):
-            s = int(shift[b, g])
-            channels = slice(g * group_channel, (g + 1) * group_channel)
-            for i in range(t):
-                if 0 <= i + s < t:
-                    out[b, i + s, channels] = x[b, i, channels]
-    return out
-
-
-@pytest.fixture
-def mmcv_ops_tin_shift(monkeypatch):
-    """Stand in for compiled mmcv's ops so MMAction2's ResNetTIN can run."""
-    fake = types.ModuleType('mmcv.ops')
-    fake.tin_shift = loop_tin_shift
-    monkeypatch.setitem(sys.modules, 'mmcv.ops', fake)
-
-
-class Constant(nn.Module):
-    """Replaces the offset or weight net: returns a fixed value."""
-
-    def __init__(self, value, shape):
-        super().__init__()
-        self.value = value
-        self.shape = shape
-
-    def forward(self, pooled):
-        n = pooled.size(0)
-        return torch.full((n, *self.shape), self.value, dtype=pooled.dtype)
-
-
-def documented_defaults(obj):
-    """{arg: 'X'} for every ``Defaults to X.`` in the Args section."""
-    args = inspect.getdoc(obj).split('Args:')[1]
-    entries = re.findall(r'^    (\w+) \(.*?\):(.*?)(?=^    \S|\Z)', args,
-                         re.M | re.S)
-    return {
-        name: m.group(1)
-        for name, text in entries
-        if (m := re.search(r'Defaults to (\S+?)\.', text))
-    }
-
-
 def interlace_keys(state_dict):
     return {k for k in state_dict if '.net1.' in k}
 
 
-def test_documented_defaults_match_signature():
+def test_documented_defaults_match_signature(documented_defaults):
     signature = inspect.signature(ResNetTINTorch)
     documented = documented_defaults(ResNetTINTorch)
     assert documented == {
@@ -226,7 +176,7 @@ def test_imagenet_2d_weights_load(tmp_path):
         [k for k in source if not k.endswith('num_batches_tracked')])
 
 
-def test_tin_from_tsm_with_fixed_interlace_is_tsm():
+def test_tin_from_tsm_with_fixed_interlace_is_tsm(fix_interlace):
     # TSM weights, offsets fixed at -1 and weights at 1: the TIN backbone
     # (shift_div 4) computes exactly what the TSM backbone (shift_div 8) does.
     torch.manual_seed(0)
@@ -239,8 +189,7 @@ def test_tin_from_tsm_with_fixed_interlace_is_tsm():
     tin.load_state_dict(tsm.state_dict(), strict=False)
     for module in tin.modules():
         if isinstance(module, TemporalInterlace):
-            module.offset_net = Constant(-1., (2, ))
-            module.weight_net = Constant(1., (module.num_segments, 2))
+            fix_interlace(module)
     x = torch.randn(8, 3, 32, 32)
     with torch.no_grad():
         assert torch.equal(tin(x), tsm(x))

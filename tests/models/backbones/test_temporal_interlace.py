@@ -1,7 +1,4 @@
 import inspect
-import re
-import sys
-import types
 
 import pytest
 import torch
@@ -15,55 +12,7 @@ from mmaction.registry import MODELS
 from mmt_challenge.models.backbones import TemporalInterlace
 
 
-def loop_tin_shift(x, shift):
-    """mmcv.ops.tin_shift's forward, one sample and group at a time."""
-    n, t, c, _ = x.shape
-    group_channel = c // shift.size(1)
-    out = torch.zeros_like(x)
-    for b in range(n):
-        for g in range(shift.size(1)):
-            s = int(shift[b, g])
-            channels = slice(g * group_channel, (g + 1) * group_channel)
-            for i in range(t):
-                if 0 <= i + s < t:
-                    out[b, i + s, channels] = x[b, i, channels]
-    return out
-
-
-@pytest.fixture
-def mmcv_ops_tin_shift(monkeypatch):
-    """Stand in for compiled mmcv's ops so MMAction2's TIN can run."""
-    fake = types.ModuleType('mmcv.ops')
-    fake.tin_shift = loop_tin_shift
-    monkeypatch.setitem(sys.modules, 'mmcv.ops', fake)
-
-
-class Constant(nn.Module):
-    """Replaces the offset or weight net: returns a fixed value."""
-
-    def __init__(self, value, shape):
-        super().__init__()
-        self.value = value
-        self.shape = shape
-
-    def forward(self, pooled):
-        n = pooled.size(0)
-        return torch.full((n, *self.shape), self.value, dtype=pooled.dtype)
-
-
-def documented_defaults(obj):
-    """{arg: 'X'} for every ``Defaults to X.`` in the Args section."""
-    args = inspect.getdoc(obj).split('Args:')[1]
-    entries = re.findall(r'^    (\w+) \(.*?\):(.*?)(?=^    \S|\Z)', args,
-                         re.M | re.S)
-    return {
-        name: m.group(1)
-        for name, text in entries
-        if (m := re.search(r'Defaults to (\S+?)\.', text))
-    }
-
-
-def test_documented_defaults_match_signature():
+def test_documented_defaults_match_signature(documented_defaults):
     signature = inspect.signature(TemporalInterlace)
     documented = documented_defaults(TemporalInterlace)
     assert documented == {'num_segments': '8', 'shift_div': '4'}
@@ -92,7 +41,8 @@ def test_initial_offsets_and_weights():
 
 @pytest.mark.parametrize('channels, num_segments, batch', [(64, 8, 2),
                                                           (32, 4, 3)])
-def test_fixed_offsets_equal_tsm_shift(channels, num_segments, batch):
+def test_fixed_offsets_equal_tsm_shift(channels, num_segments, batch,
+                                      fix_interlace):
     # Offsets -1 (mirrored to +1) and weights 1 with shift_div 4: the first
     # C/8 channels move one frame earlier, the next C/8 one frame later,
     # which is TSM's shift with shift_div 8, bit for bit.
@@ -103,8 +53,7 @@ def test_fixed_offsets_equal_tsm_shift(channels, num_segments, batch):
     offset = torch.full((batch, 2), -1.)
     weight = torch.ones(batch, num_segments, 2)
     assert torch.equal(module.interlace(x, offset, weight), tsm)
-    module.offset_net = Constant(-1., (2, ))
-    module.weight_net = Constant(1., (num_segments, 2))
+    fix_interlace(module)
     assert torch.equal(module(x), tsm)
 
 

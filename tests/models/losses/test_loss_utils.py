@@ -10,6 +10,7 @@ from torch.utils._pytree import tree_leaves
 import mmt_challenge  # noqa: F401
 from mmt_challenge.models.losses import (LSEPLoss, ScaledBCELoss, WARPLoss,
                                          class_weights_from_counts)
+from mmt_challenge.models.losses.utils import check_ranking_inputs
 
 LOSSES = [ScaledBCELoss, LSEPLoss, WARPLoss]
 
@@ -147,3 +148,27 @@ def test_half_precision_logits_computed_in_float32(loss_fn, dtype):
     torch.testing.assert_close(value, loss_fn(scores.float(), labels.float()))
     assert leaf.grad.dtype == dtype
     assert torch.isfinite(leaf.grad).all()
+
+
+@pytest.mark.parametrize('cls', LOSSES)
+def test_stray_keyword_is_named(cls):
+    scores, labels = torch.zeros(2, 3), torch.tensor([[1., 0, 0], [0, 1, 0]])
+    with pytest.raises(
+            TypeError,
+            match=rf"^{cls.__name__} got unexpected keyword arguments "
+            r"\['avg_factor', 'weight'\]$"):
+        cls()(scores, labels, weight=None, avg_factor=2)
+
+
+def test_check_ranking_inputs_splits_targets():
+    scores = torch.zeros(2, 3, dtype=torch.float16)
+    labels = torch.tensor([[1, 0, 0], [0, 0.6, 0.2]])
+    cls_score, pos, neg = check_ranking_inputs(scores, labels, None, 0.5,
+                                               'Loss')
+    assert cls_score.dtype == torch.float32
+    assert pos.tolist() == [[True, False, False], [False, True, False]]
+    assert torch.equal(neg, ~pos)
+    with pytest.raises(ValueError, match='^Loss: targets must be 0 or 1'):
+        check_ranking_inputs(scores, labels, None, None, 'Loss')
+    with pytest.raises(ValueError, match=r'^Loss: label shape \(3,\)'):
+        check_ranking_inputs(scores, labels[0], None, None, 'Loss')
