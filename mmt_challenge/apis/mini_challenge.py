@@ -36,7 +36,7 @@ from ..datasets import (build_list_file, generate_mini_dataset,
                         read_list_file)
 from ..ensemble import (format_table, load_recipe, load_score_file,
                         run_ensemble, save_score_file, write_report)
-from ..evaluation import class_ap, macro_map, micro_map, sample_map
+from ..evaluation import class_ap
 from ..submission import make_submission, validate_submission
 from ..utils import atomic_write_text
 
@@ -276,57 +276,72 @@ class MiniChallenge:
                   logger='current')
 
     def report(self) -> pd.DataFrame:
-        """Leaderboard table on val, printed and written as Markdown."""
-        labels = labels_to_multi_hot(
-            read_list_file(self.list_file('val')),
-            len(read_classes(self.data_dir)))
-        ids = [r.video_id for r in read_list_file(self.list_file('val'))]
-        motion = motion_class_indices(self.data_dir)
-        rows = []
+        """The leaderboard on val, printed and written as Markdown.
+
+        Rows: every member at each test scale and fused over its scales,
+        the ensemble and its honest k-fold estimate, from the ensemble's
+        ``summary.csv`` (sample / macro / micro mAP), plus the macro mAP
+        over the motion-only classes, computed here.
+
+        Returns:
+            pd.DataFrame: One row per member (fused scales) and
+            ``'ensemble'``; columns ``sample_mAP``, ``macro_mAP``,
+            ``micro_mAP``, ``motion_mAP``.
+        """
+        records = read_list_file(self.list_file('val'))
+        labels = labels_to_multi_hot(records,
+                                     len(read_classes(self.data_dir)))
+        ids = [r.video_id for r in records]
+        motion = list(motion_class_indices(self.data_dir))
+
+        def motion_map(scores: np.ndarray) -> float:
+            return float(np.nanmean(class_ap(scores, labels)[motion]))
+
+        summary = pd.read_csv(osp.join(self.ensemble_dir, 'summary.csv'))
+        member_scores = {
+            m.name: _rows_of(load_score_file(self.score_file(m, 'val')), ids)
+            for m in self.members
+        }
+        fused = _rows_of(
+            load_score_file(osp.join(self.ensemble_dir, 'fused_val.npz')),
+            ids)[:, 0]
+        board = []
         for member in self.members:
-            scores = load_score_file(self.score_file(member, 'val'))
-            rows.append(_score_row(member.name, _fused_scales(scores, ids),
-                                   labels, motion))
-        fused = load_score_file(osp.join(self.ensemble_dir, 'fused_val.npz'))
-        rows.append(_score_row('ensemble', _fused_scales(fused, ids), labels,
-                               motion))
-        table = pd.DataFrame(rows).set_index('model')
-        estimate = _kfold_estimate(self.ensemble_dir)
-        best = table.drop(index='ensemble')['sample_mAP'].idxmax()
-        tsn = [m.name for m in self.members if not m.temporal]
-        lines = [
-            '| model | sample mAP | macro mAP | micro mAP | motion-class '
-            'macro mAP |', '|---|---|---|---|---|'
-        ]
-        for name, row in table.iterrows():
-            lines.append(f'| {name} | {row.sample_mAP:.4f} | '
-                         f'{row.macro_mAP:.4f} | {row.micro_mAP:.4f} | '
-                         f'{row.motion_mAP:.4f} |')
-        facts = [
-            f'Ensemble {table.loc["ensemble", "sample_mAP"]:.4f} vs best '
-            f'member {best} {table.loc[best, "sample_mAP"]:.4f}: the ensemble '
-            + ('beats' if table.loc['ensemble', 'sample_mAP'] >
-               table.loc[best, 'sample_mAP'] else 'does NOT beat') +
-            ' its best member (val sample mAP, weights fitted on val).'
-        ]
-        if estimate is not None:
-            facts.append(f'Honest {estimate["folds"]}-fold estimate of the '
-                         f'ensemble: {estimate["value"]:.4f}.')
-        for name in tsn:
-            for member in self.members:
-                if member.temporal:
-                    verdict = ('beats' if table.loc[member.name, 'motion_mAP']
-                               > table.loc[name, 'motion_mAP'] else
-                               'does NOT beat')
-                    facts.append(
-                        f'{member.name} {verdict} {name} on the motion-only '
-                        f'classes ({table.loc[member.name, "motion_mAP"]:.4f} '
-                        f'vs {table.loc[name, "motion_mAP"]:.4f}).')
+            scores = member_scores[member.name]  # [N, S, C]
+            scales = list(load_score_file(self.score_file(
+                member, 'val')).scales)
+            rows = summary[summary['member'] == member.name]
+            for _, row in rows[rows['kind'] == 'scale'].iterrows():
+                scale = int(row['scale'])
+                board.append(_board_row(
+                    row, member.name, str(scale),
+                    motion_map(scores[:, scales.index(scale)])))
+            row = rows[rows['kind'] == 'member'].iloc[0]
+            board.append(_board_row(row, member.name, 'fused',
+                                    motion_map(scores.mean(axis=1))))
+        for kind, name in (('ensemble', 'ensemble'),
+                           ('ensemble k-fold', 'ensemble, k-fold estimate')):
+            rows = summary[summary['kind'] == kind]
+            if len(rows):
+                board.append(_board_row(
+                    rows.iloc[0], name, '',
+                    motion_map(fused) if kind == 'ensemble' else np.nan))
+        board = pd.DataFrame(board)
+        table = board[board['scale'].isin(['fused', ''])
+                      & (board['model'] != 'ensemble, k-fold estimate')]
+        table = table.set_index('model')[[
+            'sample_mAP', 'macro_mAP', 'micro_mAP', 'motion_mAP']]
+
+        facts = self._facts(table, board)
+        lines = _markdown_table(board)
         timing = ', '.join(f'{k} {v:.0f} s' for k, v in self.timings.items())
         text = '\n'.join([
             '# Mini challenge report', '',
-            'Validation split; scores fused over each member\'s test scales.',
-            '', *lines, '', *[f'- {f}' for f in facts], '',
+            'Validation split. Each member at each test scale and fused '
+            'over its scales; ensemble weights fitted on validation (the '
+            'k-fold row fits them on the other folds); 95% bootstrap '
+            'intervals of sample mAP in brackets.', '', *lines, '',
+            *[f'- {f}' for f in facts], '',
             f'Submission: `{self.submission}` (validated).', '',
             *([f'Stage times: {timing}.', ''] if timing else []),
             '![members](ensemble/members.png)', '',
@@ -338,6 +353,37 @@ class MiniChallenge:
         print('\n'.join(facts))
         print(f'report: {osp.join(self.work_dir, "report.md")}')
         return table
+
+    def _facts(self, table: pd.DataFrame, board: pd.DataFrame) -> List[str]:
+        """The two facts the mini challenge is built to show, in words."""
+        members = table.drop(index='ensemble')
+        best = members['sample_mAP'].idxmax()
+        ensemble = table.loc['ensemble', 'sample_mAP']
+        verdict = 'beats' if ensemble > members.loc[best, 'sample_mAP'] \
+            else 'does NOT beat'
+        facts = [f'Ensemble {ensemble:.4f} vs best member {best} '
+                 f'{members.loc[best, "sample_mAP"]:.4f}: the ensemble '
+                 f'{verdict} its best member (val sample mAP, weights fitted '
+                 'on val).']
+        kfold = board[board['model'] == 'ensemble, k-fold estimate']
+        if len(kfold):
+            folds = osp.join(self.ensemble_dir, 'folds.csv')
+            k = len(pd.read_csv(folds)) if osp.isfile(folds) else 'k'
+            facts.append(f'Honest {k}-fold estimate of the ensemble '
+                         f'(weights fitted on the other folds): '
+                         f'{kfold.iloc[0]["sample_mAP"]:.4f}.')
+        static = [m.name for m in self.members if not m.temporal]
+        for name in static:
+            for member in self.members:
+                if not member.temporal:
+                    continue
+                ours, theirs = (table.loc[member.name, 'motion_mAP'],
+                                table.loc[name, 'motion_mAP'])
+                verdict = 'beats' if ours > theirs else 'does NOT beat'
+                facts.append(f'{member.name} {verdict} {name} on the '
+                             f'motion-only classes ({ours:.4f} vs '
+                             f'{theirs:.4f}).')
+        return facts
 
 
 def read_classes(data_dir: str) -> List[str]:
@@ -360,36 +406,42 @@ def _final_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def _fused_scales(score_file, video_ids: Sequence[str]) -> np.ndarray:
-    """Mean over scales, rows in ``video_ids`` order (joined on id)."""
+def _rows_of(score_file, video_ids: Sequence[str]) -> np.ndarray:
+    """``[N, S, C]`` scores in ``video_ids`` order (joined on id)."""
     index = {vid: i for i, vid in enumerate(score_file.video_ids)}
     missing = [vid for vid in video_ids if vid not in index]
     if missing:
         raise ValueError(f'score file has no row for video {missing[0]!r} '
                          f'({len(missing)} missing)')
-    rows = np.array([index[vid] for vid in video_ids])
-    return score_file.scores[rows].mean(axis=1)
+    return score_file.scores[np.array([index[vid] for vid in video_ids])]
 
 
-def _score_row(name: str, scores: np.ndarray, labels: np.ndarray,
-               motion: Sequence[int]) -> dict:
-    per_class = class_ap(scores, labels)
+def _board_row(summary_row: pd.Series, model: str, scale: str,
+               motion_map: float) -> dict:
     return dict(
-        model=name,
-        sample_mAP=sample_map(scores, labels),
-        macro_mAP=macro_map(scores, labels),
-        micro_mAP=micro_map(scores, labels),
-        motion_mAP=float(np.nanmean(per_class[list(motion)])))
+        model=model,
+        scale=scale,
+        weight=summary_row['weight'],
+        sample_mAP=summary_row['sample_map'],
+        ci_low=summary_row['ci_low'],
+        ci_high=summary_row['ci_high'],
+        macro_mAP=summary_row['macro_map'],
+        micro_mAP=summary_row['micro_map'],
+        motion_mAP=motion_map)
 
 
-def _kfold_estimate(ensemble_dir: str) -> Optional[dict]:
-    path = osp.join(ensemble_dir, 'summary.csv')
-    if not osp.isfile(path):
-        return None
-    summary = pd.read_csv(path)
-    rows = summary[summary['kind'] == 'ensemble k-fold']
-    if rows.empty:
-        return None
-    folds = len(pd.read_csv(osp.join(ensemble_dir, 'folds.csv'))) if \
-        osp.isfile(osp.join(ensemble_dir, 'folds.csv')) else 'k'
-    return dict(value=float(rows.iloc[0]['sample_map']), folds=folds)
+def _markdown_table(board: pd.DataFrame) -> List[str]:
+    def number(value: float) -> str:
+        return '' if pd.isna(value) else f'{value:.4f}'
+
+    lines = ['| model | scale | weight | sample mAP | macro mAP | micro mAP '
+             '| motion-class macro mAP |', '|---|---|---|---|---|---|---|']
+    for row in board.itertuples():
+        sample = number(row.sample_mAP)
+        if not pd.isna(row.ci_low):
+            sample += f' ({row.ci_low:.4f}-{row.ci_high:.4f})'
+        weight = '' if pd.isna(row.weight) else f'{row.weight:.3f}'
+        lines.append(f'| {row.model} | {row.scale} | {weight} | {sample} | '
+                     f'{number(row.macro_mAP)} | {number(row.micro_mAP)} | '
+                     f'{number(row.motion_mAP)} |')
+    return lines

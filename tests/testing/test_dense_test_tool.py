@@ -95,9 +95,11 @@ def test_defaults_come_from_the_config(run_python, setup, tsm_checkpoint,
     out = tmp_path / 'default.npz'
     run_python('tools/dense_test.py', setup['config'], tsm_checkpoint, '--out',
                str(out), '--ann', str(setup['work'] / 'list.txt'),
-               '--cfg-options', 'dense_test_cfg.num_clips=2')
+               '--cfg-options', 'dense_test_cfg.num_clips=2',
+               'dense_test_cfg.scales=[40,56]')
     score_file = load_score_file(str(out))
-    assert score_file.scales.tolist() == [56]
+    assert score_file.scales.tolist() == [40, 56]
+    # num_crops from the mini config's dense_test_cfg
     assert (score_file.num_clips, score_file.num_crops) == (2, 1)
     assert score_file.view_scores is None
 

@@ -45,24 +45,32 @@ def test_defaults_match_the_docstring():
     assert params['base_crop'].default == (224, 224)
 
 
-def test_mini_member_defaults_are_its_validation_views():
+def test_mini_member_views_are_its_validation_views_at_more_places():
     protocol = DenseTestProtocol.from_config(
         config('mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py'))
     assert protocol.sampling == 'segments'
     assert protocol.input_format == 'NCHW'
     assert protocol.clip_len == 8
-    assert (protocol.num_clips, protocol.num_crops) == (1, 1)
-    assert protocol.scales == (56, )
-    assert protocol.base_crop == (48, 48)
+    # the pipeline's crop at its scale; dense_test_cfg's clips and scales
+    assert (protocol.base_scale, protocol.base_crop) == (56, (48, 48))
+    assert (protocol.num_clips, protocol.num_crops) == (4, 1)
+    assert protocol.scales == (48, 56, 64)
+    # 4 clips: every distinct offset inside the 4-frame segments
+    indices = protocol.frame_indices(32)
+    assert len({tuple(clip) for clip in indices}) == 4
     assert [protocol.crop_size(s)
             for s in (48, 56, 64)] == [(41, 41), (48, 48), (55, 55)]
 
 
-def test_mmit_member_defaults_are_twice_sample_three_crops():
+def test_mmit_member_defaults_are_the_reports_dense_views():
     protocol = DenseTestProtocol.from_config(
         config('tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py'))
-    assert (protocol.num_clips, protocol.num_crops) == (2, 3)
-    assert protocol.scales == (256, )
+    assert (protocol.num_clips, protocol.num_crops) == (10, 3)
+    assert protocol.scales == (224, 256, 288)
+    slowfast = DenseTestProtocol.from_config(
+        config('slowfast/slowfast_r101_32xb32-8x8x1-180k_mmit-rgb.py'))
+    assert (slowfast.num_clips, slowfast.num_crops) == (10, 3)
+    assert slowfast.scales == (128, 144, 160)
     # 256 crops at 256: the crop spans the short side at every scale
     assert [protocol.crop_size(s) for s in (224, 256, 288)] == [(224, 224),
                                                                 (256, 256),

@@ -1,7 +1,10 @@
 # The built-in mini M-MiT (tools/make_mini_dataset.py): 64 px videos, 32
-# frames, 48 px crops so members train on 2 CPU cores in about a minute.
-# No horizontal flip: it would swap the left/right and clockwise/anticlockwise
-# motion classes (a flip is fine on M-MiT, whose classes are flip-invariant).
+# frames, 48 px crops so members train on 2 CPU cores in a few minutes. The
+# full pipeline scaled from 256 / 224 px to 56 / 48 px: MultiScaleCrop's
+# spatial jitter, so that the members see objects over the range of sizes the
+# multi-scale dense test shows them. No horizontal flip: it would swap the
+# left/right and clockwise/anticlockwise motion classes (a flip is fine on
+# M-MiT, whose classes are flip-invariant).
 _base_ = './mmit_video.py'
 
 num_classes = 14  # tools/make_mini_dataset.py writes 14 classes
@@ -16,7 +19,9 @@ train_pipeline = [
          num_clips=_base_.num_segments),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 56)),
-    dict(type='RandomCrop', size=48),
+    dict(type='MultiScaleCrop', input_size=48,
+         scales=(1, 0.875, 0.75, 0.66), random_crop=False, max_wh_scale_gap=1),
+    dict(type='Resize', scale=(48, 48), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs', meta_keys=('video_id', 'img_shape')),
 ]
@@ -57,3 +62,9 @@ test_dataloader = dict(
         num_classes=num_classes,
         data_prefix=dict(video=data_root),
         pipeline=test_pipeline))
+
+# tools/dense_test.py: scales 48 / 56 / 64 (crops 41 / 48 / 55: the same part
+# of the frame). 8 segments of a 32-frame video leave 4 distinct offsets in a
+# segment, so 4 clips; 1 crop, because 3 crops of a square frame differ by a
+# few pixels only.
+dense_test_cfg = dict(scales=[48, 56, 64], num_clips=4, num_crops=1)

@@ -33,3 +33,7 @@ test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
+# tools/dense_test.py: scales 48 / 56 / 64; one clip, since a 16 x 2 clip
+# already spans all 32 frames of a mini video, and 3 crops instead.
+dense_test_cfg = dict(scales=[48, 56, 64], num_clips=1, num_crops=3)

@@ -85,3 +85,8 @@ test_dataloader = dict(
 
 val_evaluator = dict(type='MultiLabelMAP')
 test_evaluator = val_evaluator
+
+# tools/dense_test.py: 10 clips x 3 crops at three short-side scales. The 2019
+# report gives the image-based members' 256-pixel crops (the whole short side)
+# but not their scales; we take 256 and one 32-pixel step either side.
+dense_test_cfg = dict(scales=[224, 256, 288], num_clips=10, num_crops=3)

@@ -46,3 +46,7 @@ test_pipeline = [
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=32, dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(batch_size=1, dataset=dict(pipeline=test_pipeline))
+
+# tools/dense_test.py: the 2019 report's SlowFast protocol, 10 clips x 3 crops
+# at short-side scales 128, 144 and 160.
+dense_test_cfg = dict(scales=[128, 144, 160], num_clips=10, num_crops=3)
