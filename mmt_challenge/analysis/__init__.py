@@ -1,14 +1,17 @@
 """Analysis of members: the member table (architecture, input, schedule,
-FLOPs, parameters) and mAP by kind of class on the mini M-MiT.
+FLOPs, parameters), mAP by kind of class on the mini M-MiT and the gain of
+dense multi-scale testing over one clip.
 
 Not imported by ``import mmt_challenge``: the kind maps read score files,
 which pulls in :mod:`mmt_challenge.ensemble` (pandas, matplotlib).
 """
+from .dense_gain import DenseGain, dense_gain, format_dense_gain_table
 from .member_table import (describe_test_view, format_member_table,
                            member_row, model_complexity)
 from .per_kind_map import format_kind_map_table, kind_maps
 
 __all__ = [
     'describe_test_view', 'model_complexity', 'member_row',
-    'format_member_table', 'kind_maps', 'format_kind_map_table'
+    'format_member_table', 'kind_maps', 'format_kind_map_table',
+    'DenseGain', 'dense_gain', 'format_dense_gain_table'
 ]

@@ -35,7 +35,8 @@ from ..datasets import (build_list_file, generate_mini_dataset,
                         labels_to_multi_hot, motion_class_indices,
                         read_list_file)
 from ..ensemble import (format_table, load_recipe, load_score_file,
-                        run_ensemble, save_score_file, write_report)
+                        rows_in_order, run_ensemble, save_score_file,
+                        write_report)
 from ..evaluation import class_ap
 from ..submission import make_submission, validate_submission
 from ..utils import atomic_write_text
@@ -298,18 +299,11 @@ class MiniChallenge:
             return float(np.nanmean(class_ap(scores, labels)[motion]))
 
         summary = pd.read_csv(osp.join(self.ensemble_dir, 'summary.csv'))
-        member_scores = {
-            m.name: _rows_of(load_score_file(self.score_file(m, 'val')), ids)
-            for m in self.members
-        }
-        fused = _rows_of(
-            load_score_file(osp.join(self.ensemble_dir, 'fused_val.npz')),
-            ids)[:, 0]
+        _, fused = _rows_of(osp.join(self.ensemble_dir, 'fused_val.npz'), ids)
+        fused = fused[:, 0]
         board = []
         for member in self.members:
-            scores = member_scores[member.name]  # [N, S, C]
-            scales = list(load_score_file(self.score_file(
-                member, 'val')).scales)
+            scales, scores = _rows_of(self.score_file(member, 'val'), ids)
             rows = summary[summary['member'] == member.name]
             for _, row in rows[rows['kind'] == 'scale'].iterrows():
                 scale = int(row['scale'])
@@ -406,14 +400,12 @@ def _final_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def _rows_of(score_file, video_ids: Sequence[str]) -> np.ndarray:
-    """``[N, S, C]`` scores in ``video_ids`` order (joined on id)."""
-    index = {vid: i for i, vid in enumerate(score_file.video_ids)}
-    missing = [vid for vid in video_ids if vid not in index]
-    if missing:
-        raise ValueError(f'score file has no row for video {missing[0]!r} '
-                         f'({len(missing)} missing)')
-    return score_file.scores[np.array([index[vid] for vid in video_ids])]
+def _rows_of(path: str, video_ids: Sequence[str]) -> tuple:
+    """A score file's scales ``[S]`` (a list) and its ``[N, S, C]`` scores
+    in ``video_ids`` order."""
+    score_file = load_score_file(path)
+    rows = rows_in_order(path, score_file, video_ids, 'the val list')
+    return score_file.scales.tolist(), score_file.scores[rows]
 
 
 def _board_row(summary_row: pd.Series, model: str, scale: str,
