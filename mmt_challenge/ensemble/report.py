@@ -108,19 +108,23 @@ def _members_plot(result: EnsembleResult) -> Figure:
     ax = fig.add_subplot()
     y = np.arange(len(names))
     ax.barh(y, values, color=colors)
-    if result.ci is not None:
-        ensemble = names.index('ensemble')
-        ax.errorbar(values[ensemble], ensemble, fmt='none', ecolor='black',
-                    xerr=[[values[ensemble] - result.ci.low],
-                          [result.ci.high - values[ensemble]]], capsize=3)
+    label_at = list(values)  # labels start past the whiskers
+    for label, ci in (('ensemble', result.ci),
+                      ('ensemble (k-fold)', result.kfold_ci)):
+        if ci is None or label not in names:
+            continue
+        i = names.index(label)
+        ax.errorbar(values[i], i, fmt='none', ecolor='black',
+                    xerr=[[values[i] - ci.low], [ci.high - values[i]]],
+                    capsize=3)
+        label_at[i] = max(values[i], ci.high)
     for i, value in enumerate(values):
-        ax.text(value, i, f' {value:.4f}', va='center', fontsize=8)
+        ax.text(label_at[i], i, f' {value:.4f}', va='center', fontsize=8)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    low = min(values)
-    high = max(values + ([result.ci.high] if result.ci is not None else []))
+    low, high = min(values), max(label_at)
     ax.set_xlim(max(0.0, low - 0.1 * (high - low + 1e-3) - 0.02),
-                min(1.0, high) + 0.06)
+                min(1.0, high) + 0.08)
     ax.set_xlabel('sample mAP')
     ax.set_title(f'{result.recipe.name}: members vs ensemble')
     return fig

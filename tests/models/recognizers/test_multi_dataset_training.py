@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from mmaction.registry import MODELS
@@ -19,6 +20,7 @@ from mmengine.config import Config
 
 from mmt_challenge.datasets import build_list_file, generate_mini_dataset
 from mmt_challenge.datasets.mini_pair import generate_mini_pair_dataset
+from mmt_challenge.ensemble import load_score_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -113,17 +115,32 @@ def test_exported_model_tests_with_the_single_dataset_config(trained,
     assert not any('projections' in k or 'informative_loss' in k
                    for k in checkpoint['state_dict'])
 
+    # the plain single-dataset config with the exported checkpoint scores
+    # the test videos exactly as the multi-dataset model's M-MiT head
     mmit = trained['mmit']
+    test_loader = loader(mmit['lists']['testing'], mmit['root'])
     config = tmp_path / 'tiny_single.py'
-    config.write_text(f"""
-_base_ = [{SINGLE_MMIT!r}]
-test_dataloader = {loader(mmit['lists']['testing'], mmit['root'])}
-""")
-    log = run_tool('tools/test.py', str(config), str(exported),
-                   '--work-dir', str(tmp_path / 'test'))
-    assert 'missing keys' not in log and 'unexpected key' not in log
-    values = MAP_LINE.findall(log)
-    assert len(values) == 1 and 0 < float(values[0]) <= 1
+    config.write_text(f"_base_ = [{SINGLE_MMIT!r}]\n"
+                      f"test_dataloader = {test_loader}\n")
+    multi = tmp_path / 'tiny_multi_test.py'
+    multi.write_text(f"_base_ = [{trained['config']!r}]\n"
+                     f"test_dataloader = {test_loader}\n")
+    dumps = {}
+    for name, cfg, weights in (('single', config, exported),
+                               ('multi', multi, trained['checkpoint'])):
+        dumps[name] = tmp_path / f'{name}.pkl'
+        log = run_tool('tools/test.py', str(cfg), str(weights), '--work-dir',
+                       str(tmp_path / name), '--dump', str(dumps[name]))
+        assert 'missing keys' not in log and 'unexpected key' not in log
+        values = MAP_LINE.findall(log)
+        assert len(values) == 1 and 0 < float(values[0]) <= 1
+    single, multi = (load_score_file(str(dumps[n]),
+                                     ann_file=mmit['lists']['testing'])
+                     for n in ('single', 'multi'))
+    assert single.scores.shape == (8, 1, 14)
+    assert single.video_ids.tolist() == multi.video_ids.tolist()
+    np.testing.assert_allclose(single.scores, multi.scores, atol=1e-6)
+    assert single.scores.std(axis=0).max() > 1e-4  # videos scored apart
 
 
 def test_pair_export_loads_strictly_into_its_single_dataset_model(
