@@ -10,8 +10,9 @@ Stages, each a file on disk so that a re-run skips what is finished:
 4. ``ensemble``: fuse the members with weights searched on validation (and
    the honest k-fold estimate), apply them to test;
 5. ``submit``: write the top-5 submission for the test split and validate it;
-6. ``report``: the leaderboard table (members, ensemble; sample / macro /
-   micro mAP and motion-class mAP) printed and written as Markdown with plots.
+6. ``report``: the leaderboard table (each member per scale and fused, the
+   ensemble and its honest k-fold estimate; sample / macro / micro mAP and
+   motion-class mAP) printed and written as Markdown with plots.
 
 Every output is written atomically (checkpoints by mmengine, whose
 ``last_checkpoint`` pointer only moves after a save completes), and a member
