@@ -88,7 +88,6 @@ def dense_gain(clip: ScoreFile,
         per_video['fused'][scored] - per_video['clip'][scored],
         num_samples=num_samples,
         seed=seed)
-    crops = 'crop' if dense.num_crops == 1 else 'crops'
     return DenseGain(
         clip=maps['clip'],
         dense=maps['dense'],
@@ -97,7 +96,12 @@ def dense_gain(clip: ScoreFile,
         gain_high=gain.high,
         scale=scale,
         scales=scales,
-        views=f'{dense.num_clips} clips x {dense.num_crops} {crops}')
+        views=f'{_count(dense.num_clips, "clip")} x '
+        f'{_count(dense.num_crops, "crop")}')
+
+
+def _count(number: int, noun: str) -> str:
+    return f'{number} {noun}' + ('' if number == 1 else 's')
 
 
 def format_dense_gain_table(rows: dict) -> str:

@@ -19,7 +19,6 @@ Every output is written atomically (checkpoints by mmengine, whose
 counts as trained only once its ``train.done`` marker exists.
 """
 import json
-import os
 import os.path as osp
 import shutil
 import subprocess

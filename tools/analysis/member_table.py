@@ -18,6 +18,7 @@ from mmengine.registry import init_default_scope
 
 import mmt_challenge  # noqa: F401  registers the members' components
 from mmt_challenge.analysis import format_member_table, member_row
+from mmt_challenge.utils import atomic_write_text
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FAMILY_ORDER = ('tsn', 'trn', 'tsm', 'tin', 'slowfast')
@@ -55,8 +56,7 @@ def main():
     table = format_member_table([member_row(config) for config in configs])
     print(table, end='')
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table)
+        atomic_write_text(args.out, table)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ import os.path as osp
 
 from mmt_challenge.analysis import format_kind_map_table, kind_maps
 from mmt_challenge.datasets import class_indices_by_kind
+from mmt_challenge.utils import atomic_write_text
 
 
 def parse_args():
@@ -63,8 +64,7 @@ def main():
     table = format_kind_map_table(results, kinds)
     print(table, end='')
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table)
+        atomic_write_text(args.out, table)
 
 
 if __name__ == '__main__':

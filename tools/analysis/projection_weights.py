@@ -16,8 +16,6 @@ their ``related`` classes of the other dataset (the mini pair dataset's).
 import argparse
 import csv
 import json
-import os
-import os.path as osp
 
 import torch
 
@@ -25,6 +23,7 @@ import mmt_challenge  # noqa: F401  applies the stack workarounds
 from mmt_challenge.datasets import read_label_map
 from mmt_challenge.models.heads.multi_dataset_head import (
     projection_weight_from_state_dict, top_projection_weights)
+from mmt_challenge.utils import atomic_open
 
 
 def parse_args():
@@ -118,8 +117,7 @@ def main():
         print(f'Related pairs among the top {args.topk}: {len(found)} of '
               f'{len(expected)}')
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w', newline='', encoding='utf-8') as f:
+        with atomic_open(args.out, 'w', newline='', encoding='utf-8') as f:
             writer = csv.DictWriter(
                 f, fieldnames=fields, extrasaction='ignore')
             writer.writeheader()
