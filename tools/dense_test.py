@@ -16,7 +16,7 @@ import argparse
 from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import init_distributed
+from mmt_challenge.engine import finish_distributed, init_distributed
 from mmt_challenge.engine.cli import add_launch_args, parse_launch_args
 from mmt_challenge.testing import run_dense_test
 
@@ -100,6 +100,7 @@ def main():
         num_workers=args.num_workers,
         label_map=args.label_map,
         deduplicate=not args.no_dedup)
+    finish_distributed()
 
 
 if __name__ == '__main__':

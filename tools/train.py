@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import init_distributed
+from mmt_challenge.engine import finish_distributed, init_distributed
 from mmt_challenge.engine.cli import (add_launch_args, parse_launch_args,
                                       set_work_dir)
 
@@ -92,6 +92,7 @@ def main():
     init_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

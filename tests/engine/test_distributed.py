@@ -4,7 +4,8 @@ import torch.distributed as dist
 from mmengine.model import BaseModel
 
 from mmengine.registry import MODEL_WRAPPERS
-from mmt_challenge.engine import DeviceAgnosticDDP, init_distributed
+from mmt_challenge.engine import (DeviceAgnosticDDP, finish_distributed,
+                                  init_distributed)
 
 
 class TinyModel(BaseModel):
@@ -69,3 +70,20 @@ def test_init_distributed_uses_gloo_from_torchrun_env(monkeypatch, tmp_path):
         init_distributed('pytorch')  # already initialised: nothing happens
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only path')
+def test_finish_distributed_destroys_the_group(monkeypatch):
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', '29733')
+    init_distributed('pytorch')
+    try:
+        assert dist.is_initialized()
+        finish_distributed()
+        assert not dist.is_initialized()
+        finish_distributed()  # nothing to finish: nothing happens
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
