@@ -58,12 +58,17 @@ def test_init_distributed_rejects_slurm_without_cuda():
         init_distributed('slurm')
 
 
+@pytest.fixture
+def torchrun_env(monkeypatch):
+    """The variables torchrun sets for a one-process job."""
+    for name, value in (('RANK', '0'), ('WORLD_SIZE', '1'),
+                        ('MASTER_ADDR', '127.0.0.1'),
+                        ('MASTER_PORT', '29731')):
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only path')
-def test_init_distributed_uses_gloo_from_torchrun_env(monkeypatch, tmp_path):
-    monkeypatch.setenv('RANK', '0')
-    monkeypatch.setenv('WORLD_SIZE', '1')
-    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
-    monkeypatch.setenv('MASTER_PORT', '29731')
+def test_init_distributed_uses_gloo_from_torchrun_env(torchrun_env):
     init_distributed('pytorch')
     try:
         assert dist.get_backend() == 'gloo'
@@ -73,11 +78,7 @@ def test_init_distributed_uses_gloo_from_torchrun_env(monkeypatch, tmp_path):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only path')
-def test_finish_distributed_destroys_the_group(monkeypatch):
-    monkeypatch.setenv('RANK', '0')
-    monkeypatch.setenv('WORLD_SIZE', '1')
-    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
-    monkeypatch.setenv('MASTER_PORT', '29733')
+def test_finish_distributed_destroys_the_group(torchrun_env):
     init_distributed('pytorch')
     try:
         assert dist.is_initialized()
