@@ -1,4 +1,4 @@
-"""Install mmt-challenge with its pinned stack (see ARCHITECTURE.md, "Stack")."""
+"""Install mmt-challenge with its pinned stack (see docs/design.md, "Stack")."""
 from pathlib import Path
 
 from setuptools import find_packages, setup

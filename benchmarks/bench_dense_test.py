@@ -46,7 +46,7 @@ from mmengine.runner import Runner, save_checkpoint
 import mmt_challenge  # noqa: F401  registers our modules, fixes mmaction
 import mmt_challenge.testing  # noqa: F401  registers DenseSegmentSampleFrames
 from mmt_challenge.datasets import read_list_file, write_list_file
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import import_mmaction_dump
 from mmt_challenge.testing import (DenseTestProtocol, build_recognizer,
                                    run_dense_test)
 
@@ -118,7 +118,7 @@ def time_mmaction(cfg, protocol, checkpoint, ann, work_dir):
             dict(type='DumpResults', out_file_path=dump)
         ]
         Runner.from_cfg(run_cfg).test()
-        scores.append(load_score_file(dump, ann_file=ann).scores[:, 0])
+        scores.append(import_mmaction_dump(dump, ann_file=ann).scores[:, 0])
     seconds = time.perf_counter() - start
     return seconds, np.stack(scores, axis=1)
 

@@ -7,7 +7,8 @@ from . import compat
 
 compat.apply()
 
-from . import datasets, engine, evaluation, models, testing  # noqa: E402,F401
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               structures, testing)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

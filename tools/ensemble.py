@@ -20,8 +20,8 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.ensemble import (format_table, load_recipe, run_ensemble,
-                                    save_score_file, write_report)
+from mmt_challenge.ensemble import (format_table, load_recipe, run_ensemble, write_report)
+from mmt_challenge.structures import save_score_file
 
 
 def parse_args():

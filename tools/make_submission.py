@@ -12,7 +12,7 @@ import argparse
 import sys
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 from mmt_challenge.submission import (SUBMISSION_FORMATS, make_submission,
                                       validate_submission)
 

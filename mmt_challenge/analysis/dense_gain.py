@@ -13,7 +13,8 @@ from typing import List, Sequence
 
 import numpy as np
 
-from ..ensemble import ScoreFile, bootstrap_mean_ci, rows_in_order
+from ..ensemble import bootstrap_mean_ci, rows_in_order
+from ..structures import ScoreFile
 from ..evaluation import sample_ap
 
 __all__ = ['DenseGain', 'dense_gain', 'format_dense_gain_table']

@@ -8,7 +8,8 @@ macro mAP stays low while its appearance macro mAP does not.
 from typing import Dict, List, Sequence
 
 from ..datasets import labels_to_multi_hot, read_list_file
-from ..ensemble import load_score_file, rows_in_order
+from ..ensemble import rows_in_order
+from ..structures import load_member_scores
 from ..evaluation import macro_map, sample_map
 
 __all__ = ['kind_maps', 'format_kind_map_table']
@@ -33,7 +34,7 @@ def kind_maps(path: str, ann_file: str, classes: Dict[str, Sequence[int]], *,
         dict[str, float]: ``sample``, ``macro`` and one macro mAP per kind,
         in [0, 1].
     """
-    score_file = load_score_file(path, ann_file=ann_file)
+    score_file = load_member_scores(path, ann_file=ann_file)
     num_classes = score_file.num_classes
     records = read_list_file(ann_file, num_classes=num_classes)
     rows = rows_in_order(name, score_file, [r.video_id for r in records],

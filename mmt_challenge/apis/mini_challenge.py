@@ -34,9 +34,9 @@ from mmengine.logging import print_log
 from ..datasets import (build_list_file, generate_mini_dataset,
                         labels_to_multi_hot, motion_class_indices,
                         read_list_file)
-from ..ensemble import (format_table, load_recipe, load_score_file,
-                        rows_in_order, run_ensemble, save_score_file,
-                        write_report)
+from ..ensemble import (format_table, load_recipe, rows_in_order,
+                        run_ensemble, write_report)
+from ..structures import load_score_file, save_score_file
 from ..evaluation import class_ap
 from ..submission import make_submission, validate_submission
 from ..utils import atomic_write_text

@@ -1,4 +1,4 @@
-"""Ensembling: score files, fusion rules, weight search, reports."""
+"""Ensembling: fusion rules, weight search, reports."""
 from .bootstrap import BootstrapResult, bootstrap_mean_ci, sample_map_ci
 from .fusion_rules import (FUSION_RULES, BaseFusion, LogitMeanFusion,
                            MeanFusion, RankMeanFusion, WeightedMeanFusion,
@@ -7,15 +7,12 @@ from .join import check_classes, rows_in_order
 from .recipe import MemberSpec, Recipe, load_recipe
 from .report import format_table, write_report
 from .runner import EnsembleResult, run_ensemble
-from .score_file import (SCORE_FILE_VERSION, ScoreFile, load_score_file,
-                         make_meta, save_score_file)
 from .weight_search import (KFoldResult, SearchResult, coordinate_ascent,
                             fit_weights, greedy_selection, kfold_fit,
                             nelder_mead)
 
 __all__ = [
-    'ScoreFile', 'save_score_file', 'load_score_file', 'make_meta',
-    'SCORE_FILE_VERSION', 'FUSION_RULES', 'BaseFusion', 'MeanFusion',
+    'FUSION_RULES', 'BaseFusion', 'MeanFusion',
     'WeightedMeanFusion', 'LogitMeanFusion', 'RankMeanFusion',
     'build_fusion', 'normalize_weights', 'check_classes', 'rows_in_order',
     'MemberSpec', 'Recipe', 'load_recipe', 'SearchResult', 'KFoldResult',

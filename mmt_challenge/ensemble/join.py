@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .score_file import ScoreFile
+from ..structures import ScoreFile
 
 __all__ = ['check_classes', 'rows_in_order']
 

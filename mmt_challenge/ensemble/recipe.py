@@ -10,7 +10,8 @@ A recipe is an mmengine config file (so recipes inherit through
              views=None,          # optional view indices (needs view_scores)
              weight=1.0,          # optional, default 1.0, >= 0
              load=dict(ann_file='data/mmit/val_list.txt')),  # optional,
-                                  # passed to load_score_file (dumps)
+                                  # for MMAction2 dumps (.pkl) only:
+                                  # passed to import_mmaction_dump
         ...
     ]
     fusion = dict(type='weighted_mean')  # mean | weighted_mean |
@@ -33,6 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from mmengine.config import Config
 
+from ..structures import DUMP_SUFFIXES
 from .fusion_rules import build_fusion
 from .weight_search import SEARCH_METHODS
 
@@ -57,8 +59,8 @@ class MemberSpec:
             stored average over all views.
         weight (float): Weight in a weighted fusion. Defaults to 1.0.
         load (dict): Extra arguments of
-            :func:`~mmt_challenge.ensemble.load_score_file` (for MMAction2
-            dumps). Defaults to an empty dict.
+            :func:`~mmt_challenge.structures.import_mmaction_dump` (MMAction2
+            dumps only). Defaults to an empty dict.
     """
     name: str
     score_file: str
@@ -132,6 +134,9 @@ def _member(index: int, cfg: Any) -> MemberSpec:
     if unknown:
         raise ValueError(f'{where}: unknown load option(s) {sorted(unknown)};'
                          f' allowed: {sorted(_LOAD_KEYS)}')
+    if load and not score_file.endswith(DUMP_SUFFIXES):
+        raise ValueError(f'{where}: load options {sorted(load)} apply to '
+                         f'MMAction2 dumps (.pkl) only, not {score_file!r}')
     return MemberSpec(
         name=name,
         score_file=score_file,

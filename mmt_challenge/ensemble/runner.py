@@ -18,7 +18,7 @@ from .bootstrap import BootstrapResult, sample_map_ci
 from .fusion_rules import BaseFusion, build_fusion, normalize_weights
 from .join import check_classes, rows_in_order
 from .recipe import MemberSpec, Recipe
-from .score_file import ScoreFile, load_score_file, make_meta
+from ..structures import ScoreFile, load_member_scores, make_meta
 from .scoring import per_class_ap, score_all
 from .weight_search import KFoldResult, SearchResult, fit_weights, kfold_fit
 
@@ -144,7 +144,7 @@ def _load_members(recipe: Recipe, fusion: BaseFusion, split: str,
         start = time.perf_counter()
         path = spec.path(split)
         try:
-            score_file = load_score_file(path, **spec.load)
+            score_file = load_member_scores(path, **spec.load)
         except (ValueError, TypeError, FileNotFoundError) as e:
             raise type(e)(f'member {spec.name!r}: {e}') from None
         if class_names is None:  # the first member sets the classes

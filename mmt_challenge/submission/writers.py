@@ -1,6 +1,6 @@
 """Leaderboard submission files, written atomically.
 
-Two formats (ARCHITECTURE.md, "Formats"):
+Two formats (docs/design.md, "Formats"):
 
 * ``top5`` (the Moments in Time challenge format): one line per test video,
   ``<filename> <c1> <c2> <c3> <c4> <c5>``, 0-based class indices by falling
@@ -19,7 +19,7 @@ import numpy as np
 from ..datasets import read_list_file
 from ..utils import atomic_open
 from ..ensemble.join import rows_in_order
-from ..ensemble.score_file import ScoreFile, load_score_file
+from ..structures import ScoreFile, load_score_file
 
 __all__ = ['SUBMISSION_FORMATS', 'top_k_classes', 'write_top5',
            'write_score_csv', 'make_submission']

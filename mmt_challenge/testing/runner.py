@@ -10,7 +10,7 @@ and for all scales fused (the mean of the scales' probabilities).
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -22,11 +22,9 @@ from mmengine.runner.checkpoint import load_checkpoint
 
 from ..datasets import labels_to_multi_hot, read_label_map, read_list_file
 from ..evaluation import macro_map, micro_map, sample_map
+from ..structures import ScoreFile, make_meta, save_score_file
 from .dense_tester import DenseTester
 from .protocol import DenseTestProtocol
-
-if TYPE_CHECKING:
-    from ..ensemble.score_file import ScoreFile
 
 __all__ = [
     'DenseTestOutput', 'build_recognizer', 'checkpoint_sha256',
@@ -46,7 +44,7 @@ class DenseTestOutput:
         unreadable (dict[str, str]): Video id -> error of the videos that
             could not be decoded.
     """
-    score_file: 'ScoreFile'
+    score_file: ScoreFile
     metrics: Dict[str, Dict[str, float]] = field(default_factory=dict)
     unreadable: Dict[str, str] = field(default_factory=dict)
 
@@ -183,10 +181,6 @@ def run_dense_test(cfg: Config,
     Returns:
         DenseTestOutput: On every rank.
     """
-    # imported here: ``mmt_challenge.ensemble`` pulls in pandas and
-    # matplotlib, which ``import mmt_challenge`` should not pay for
-    from ..ensemble.score_file import ScoreFile, make_meta, save_score_file
-
     if out is not None and not out.endswith('.npz'):
         raise ValueError(f'score files are .npz archives, got --out {out!r}')
     dataset_cfg = cfg.test_dataloader.dataset

@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from mmt_challenge.analysis import dense_gain, format_dense_gain_table
-from mmt_challenge.ensemble import ScoreFile
+from mmt_challenge.structures import ScoreFile
 
 NUM_VIDEOS, NUM_CLASSES = 40, 7
 

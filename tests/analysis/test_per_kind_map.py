@@ -7,7 +7,7 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from mmt_challenge.analysis import format_kind_map_table, kind_maps
-from mmt_challenge.ensemble import ScoreFile, save_score_file
+from mmt_challenge.structures import ScoreFile, save_score_file
 
 NUM_VIDEOS, NUM_CLASSES = 12, 6
 KINDS = dict(motion=[3, 4, 5], appearance=[0, 1, 2])

@@ -15,7 +15,7 @@ from mmengine.utils import ProgressBar
 
 from mmt_challenge.apis import MiniChallenge
 from mmt_challenge.apis import mini_challenge as module
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 from mmt_challenge.submission import validate_submission
 
 RUN_TOOL = module._run_tool

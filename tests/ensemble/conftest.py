@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmt_challenge.ensemble import ScoreFile, save_score_file
+from mmt_challenge.structures import ScoreFile, save_score_file
 
 
 def random_labels(rng, num_videos: int, num_classes: int) -> np.ndarray:

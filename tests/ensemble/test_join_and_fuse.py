@@ -3,8 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmt_challenge.ensemble import (ScoreFile, load_recipe, load_score_file,
-                                    run_ensemble, save_score_file)
+from mmt_challenge.ensemble import load_recipe, run_ensemble
+from mmt_challenge.structures import (ScoreFile, load_score_file,
+                                      save_score_file)
 
 
 def _recipe(paths, fusion='mean', weights=None, scales=None, **extra):

@@ -74,6 +74,8 @@ def _members(**extra):
      "member 'a': scales must be a non-empty list of integers"),
     (dict(members=_members(load=dict(ann=1))),
      r"member 'a': unknown load option\(s\) \['ann'\]"),
+    (dict(members=_members(load=dict(sigmoid=True))),
+     r"member 'a': load options \['sigmoid'\] apply to MMAction2 dumps"),
     (dict(members=[dict(name='a', score_file='x'),
                    dict(name='a', score_file='y')]),
      "duplicate member name 'a'"),

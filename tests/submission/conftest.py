@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmt_challenge.ensemble import ScoreFile, save_score_file
+from mmt_challenge.structures import ScoreFile, save_score_file
 
 
 @pytest.fixture

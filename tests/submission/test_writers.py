@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmt_challenge.ensemble import ScoreFile, save_score_file
+from mmt_challenge.structures import ScoreFile, save_score_file
 from mmt_challenge.submission import (make_submission, top_k_classes,
                                       write_score_csv, write_top5)
 

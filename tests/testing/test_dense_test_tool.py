@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 
 ROW = re.compile(r'^\s*(\d+|fused)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$',
                  re.MULTILINE)

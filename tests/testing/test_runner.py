@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from mmt_challenge.datasets import labels_to_multi_hot, read_list_file
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 from mmt_challenge.evaluation import macro_map
 from mmt_challenge.testing import (checkpoint_sha256, format_metrics,
                                    run_dense_test, score_metrics)

@@ -22,7 +22,7 @@ from mmengine.config import Config
 import mmt_challenge  # noqa: F401
 from mmt_challenge.analysis import dense_gain, format_dense_gain_table
 from mmt_challenge.datasets import labels_to_multi_hot, read_list_file
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 from mmt_challenge.testing import DenseTestProtocol, run_dense_test
 from mmt_challenge.utils import atomic_write_text
 

@@ -20,7 +20,7 @@ from mmengine.config import Config
 
 from mmt_challenge.datasets import build_list_file, generate_mini_dataset
 from mmt_challenge.datasets.mini_pair import generate_mini_pair_dataset
-from mmt_challenge.ensemble import load_score_file
+from mmt_challenge.structures import load_score_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))

@@ -33,17 +33,17 @@ import json
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence
 
-import mmengine
 import numpy as np
 
-from ..datasets import read_label_map, read_list_file
 from ..version import __version__
 from ..utils import atomic_open
 
 __all__ = ['ScoreFile', 'save_score_file', 'load_score_file', 'make_meta',
-           'SCORE_FILE_VERSION']
+           'SCORE_FILE_VERSION', 'check_names', 'check_scores',
+           'check_scales', 'check_view_counts', 'check_meta',
+           'check_view_scores']
 
 SCORE_FILE_VERSION = 1
 _REQUIRED_KEYS = ('video_ids', 'class_names', 'scores', 'scales', 'num_clips',
@@ -93,6 +93,129 @@ def _check_probabilities(array: np.ndarray, name: str,
             f'[{low:g}, {high:g}] for {_first_bad_rows(bad, video_ids)} '
             '(logits or softmax scores? score files hold sigmoid '
             'probabilities)')
+
+
+def check_names(values: Any, name: str) -> np.ndarray:
+    """``video_ids`` / ``class_names``: 1-D strings, non-empty, unique.
+
+    Returns:
+        np.ndarray: The values as a unicode array.
+    """
+    values = _as_str_array(values, name)
+    if len(values) == 0:
+        raise ValueError(f'{name} is empty')
+    empty = np.flatnonzero(np.char.str_len(values) == 0)
+    if len(empty):
+        raise ValueError(f'{name}[{empty[0]}] is an empty string')
+    uniques, counts = np.unique(values, return_counts=True)
+    if (counts > 1).any():
+        dup = np.flatnonzero(counts > 1)
+        rows = np.flatnonzero(values == uniques[dup[0]])
+        raise ValueError(
+            f'duplicate {name[:-1].replace("_", " ")} '
+            f'{str(uniques[dup[0]])!r} at rows {rows.tolist()} '
+            f'({len(dup)} duplicated in all)')
+    return values
+
+
+def check_scores(scores: Any, video_ids: np.ndarray,
+                 class_names: np.ndarray) -> np.ndarray:
+    """``scores``: float ``[N, S, C]`` probabilities.
+
+    Returns:
+        np.ndarray: The scores as float32.
+    """
+    scores = np.asarray(scores)
+    if scores.dtype.kind != 'f':
+        raise TypeError(f'scores must be floating point, got dtype '
+                        f'{scores.dtype}')
+    scores = scores.astype(np.float32, copy=False)
+    num_videos, num_classes = len(video_ids), len(class_names)
+    if scores.ndim != 3 or scores.shape[0] != num_videos or \
+            scores.shape[2] != num_classes:
+        raise ValueError(
+            f'scores must have shape [N, S, C] = [{num_videos}, S, '
+            f'{num_classes}] (from video_ids and class_names), got '
+            f'{scores.shape}')
+    _check_probabilities(scores, 'scores', video_ids)
+    return scores
+
+
+def check_scales(scales: Any, num_scales: int) -> np.ndarray:
+    """``scales``: ``[S]`` unique integers >= 0, one per scale of scores.
+
+    Returns:
+        np.ndarray: The scales as int64.
+    """
+    scales = np.asarray(scales)
+    integral = scales.dtype.kind in 'iu' or (
+        scales.dtype.kind == 'f' and np.all(scales == np.round(scales)))
+    if scales.ndim != 1 or not integral:
+        raise ValueError(f'scales must be a 1-D list of integers, got '
+                         f'{scales.tolist()}')
+    scales = scales.astype(np.int64)
+    if len(scales) != num_scales:
+        raise ValueError(
+            f'scores has {num_scales} scale(s) but scales lists '
+            f'{len(scales)}: {scales.tolist()}')
+    if len(scales) == 0:
+        raise ValueError('a score file needs at least one scale')
+    if len(set(scales.tolist())) != len(scales) or (scales < 0).any():
+        raise ValueError(f'scales must be unique and >= 0, got '
+                         f'{scales.tolist()}')
+    return scales
+
+
+def check_view_counts(value: Any, name: str) -> int:
+    """``num_clips`` / ``num_crops``: a positive integer."""
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(
+            value, (int, np.integer)) or value < 1:
+        raise ValueError(f'{name} must be a positive integer, got '
+                         f'{value!r}')
+    return int(value)
+
+
+def check_meta(meta: Any) -> None:
+    """``meta``: a JSON-serialisable dict."""
+    if not isinstance(meta, dict):
+        raise TypeError(f'meta must be a dict, got {type(meta).__name__}')
+    try:
+        json.dumps(meta)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f'meta must be JSON-serialisable: {e}') from None
+
+
+def check_view_scores(view_scores: Any, score_file: 'ScoreFile') -> np.ndarray:
+    """``view_scores``: float ``[N, S, V, C]`` probabilities whose mean over
+    views is ``scores``.
+
+    Returns:
+        np.ndarray: The view scores as float32.
+    """
+    views = np.asarray(view_scores)
+    if views.dtype.kind != 'f':
+        raise TypeError(f'view_scores must be floating point, got '
+                        f'dtype {views.dtype}')
+    views = views.astype(np.float32, copy=False)
+    num_videos, num_scales, num_classes = score_file.scores.shape
+    num_views = score_file.num_clips * score_file.num_crops
+    expected = (num_videos, num_scales, num_views, num_classes)
+    if views.shape != expected:
+        raise ValueError(
+            f'view_scores must have shape [N, S, V, C] = '
+            f'{list(expected)} (V = num_clips * num_crops = '
+            f'{score_file.num_clips} * {score_file.num_crops}), got '
+            f'{list(views.shape)}')
+    _check_probabilities(views, 'view_scores', score_file.video_ids)
+    mean = views.mean(axis=2, dtype=np.float64)
+    off = np.abs(mean - score_file.scores) > 1e-4
+    if off.any():
+        raise ValueError(
+            'scores must be the mean of view_scores over views; they '
+            f'differ for {_first_bad_rows(off, score_file.video_ids)}')
+    return views
 
 
 def make_meta(*,
@@ -175,104 +298,26 @@ class ScoreFile:
     def validate(self) -> None:
         """Convert fields to their storage dtypes and check them.
 
+        Runs the named checks in order: :func:`check_names`,
+        :func:`check_scores`, :func:`check_scales`, :func:`check_view_counts`,
+        :func:`check_meta`, :func:`check_view_scores`.
+
         Raises:
             TypeError: A field of the wrong kind (e.g. integer scores).
             ValueError: Inconsistent shapes, duplicate or empty ids or class
                 names, non-finite or out-of-range probabilities (naming the
                 videos), bad scales or view counts.
         """
-        self.video_ids = _as_str_array(self.video_ids, 'video_ids')
-        self.class_names = _as_str_array(self.class_names, 'class_names')
-        for name, values in (('video_ids', self.video_ids),
-                             ('class_names', self.class_names)):
-            if len(values) == 0:
-                raise ValueError(f'{name} is empty')
-            empty = np.flatnonzero(np.char.str_len(values) == 0)
-            if len(empty):
-                raise ValueError(f'{name}[{empty[0]}] is an empty string')
-            uniques, first, counts = np.unique(
-                values, return_index=True, return_counts=True)
-            if (counts > 1).any():
-                dup = np.flatnonzero(counts > 1)
-                rows = np.flatnonzero(values == uniques[dup[0]])
-                raise ValueError(
-                    f'duplicate {name[:-1].replace("_", " ")} '
-                    f'{str(uniques[dup[0]])!r} at rows {rows.tolist()} '
-                    f'({len(dup)} duplicated in all)')
-
-        self.scores = np.asarray(self.scores)
-        if self.scores.dtype.kind != 'f':
-            raise TypeError(f'scores must be floating point, got dtype '
-                            f'{self.scores.dtype}')
-        self.scores = self.scores.astype(np.float32, copy=False)
-        num_videos, num_classes = len(self.video_ids), len(self.class_names)
-        if self.scores.ndim != 3 or self.scores.shape[0] != num_videos or \
-                self.scores.shape[2] != num_classes:
-            raise ValueError(
-                f'scores must have shape [N, S, C] = [{num_videos}, S, '
-                f'{num_classes}] (from video_ids and class_names), got '
-                f'{self.scores.shape}')
-
-        scales = np.asarray(self.scales)
-        integral = scales.dtype.kind in 'iu' or (
-            scales.dtype.kind == 'f' and np.all(scales == np.round(scales)))
-        if scales.ndim != 1 or not integral:
-            raise ValueError(f'scales must be a 1-D list of integers, got '
-                             f'{scales.tolist()}')
-        self.scales = scales.astype(np.int64)
-        if len(self.scales) != self.scores.shape[1]:
-            raise ValueError(
-                f'scores has {self.scores.shape[1]} scale(s) but scales lists '
-                f'{len(self.scales)}: {self.scales.tolist()}')
-        if len(self.scales) == 0:
-            raise ValueError('a score file needs at least one scale')
-        if len(set(self.scales.tolist())) != len(self.scales) or \
-                (self.scales < 0).any():
-            raise ValueError(f'scales must be unique and >= 0, got '
-                             f'{self.scales.tolist()}')
-
-        for name in ('num_clips', 'num_crops'):
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                value = value.item()
-            if isinstance(value, bool) or not isinstance(
-                    value, (int, np.integer)) or value < 1:
-                raise ValueError(f'{name} must be a positive integer, got '
-                                 f'{value!r}')
-            setattr(self, name, int(value))
-
-        if not isinstance(self.meta, dict):
-            raise TypeError(f'meta must be a dict, got '
-                            f'{type(self.meta).__name__}')
-        try:
-            json.dumps(self.meta)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f'meta must be JSON-serialisable: {e}') from None
-
-        _check_probabilities(self.scores, 'scores', self.video_ids)
-
+        self.video_ids = check_names(self.video_ids, 'video_ids')
+        self.class_names = check_names(self.class_names, 'class_names')
+        self.scores = check_scores(self.scores, self.video_ids,
+                                   self.class_names)
+        self.scales = check_scales(self.scales, self.scores.shape[1])
+        self.num_clips = check_view_counts(self.num_clips, 'num_clips')
+        self.num_crops = check_view_counts(self.num_crops, 'num_crops')
+        check_meta(self.meta)
         if self.view_scores is not None:
-            views = np.asarray(self.view_scores)
-            if views.dtype.kind != 'f':
-                raise TypeError(f'view_scores must be floating point, got '
-                                f'dtype {views.dtype}')
-            self.view_scores = views.astype(np.float32, copy=False)
-            num_views = self.num_clips * self.num_crops
-            expected = (num_videos, len(self.scales), num_views, num_classes)
-            if self.view_scores.shape != expected:
-                raise ValueError(
-                    f'view_scores must have shape [N, S, V, C] = '
-                    f'{list(expected)} (V = num_clips * num_crops = '
-                    f'{self.num_clips} * {self.num_crops}), got '
-                    f'{list(self.view_scores.shape)}')
-            _check_probabilities(self.view_scores, 'view_scores',
-                                 self.video_ids)
-            mean = self.view_scores.mean(axis=2, dtype=np.float64)
-            off = np.abs(mean - self.scores) > 1e-4
-            if off.any():
-                raise ValueError(
-                    'scores must be the mean of view_scores over views; they '
-                    f'differ for {_first_bad_rows(off, self.video_ids)}')
+            self.view_scores = check_view_scores(self.view_scores, self)
 
     def scale_indices(self, scales: Optional[Sequence[int]]) -> List[int]:
         """Positions of ``scales`` along the S axis (all if None)."""
@@ -379,140 +424,33 @@ def _load_npz(path: str) -> ScoreFile:
     return ScoreFile(**fields)
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    if hasattr(value, 'detach'):  # torch.Tensor
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
+def load_score_file(path: str) -> ScoreFile:
+    """Read and validate a ``.npz`` score file.
 
-
-def _load_dump(path: str, *, ann_file: Optional[str], scale: int,
-               class_names: Optional[Union[str, Sequence[str]]],
-               sigmoid: bool) -> ScoreFile:
-    results = mmengine.load(path)  # unpickles: runs code, see the docstring
-    if not isinstance(results, (list, tuple)) or not results:
-        raise ValueError('expected a non-empty list of per-sample results '
-                         f'(tools/test.py --dump), got '
-                         f'{type(results).__name__}')
-    scores, gt_labels, dump_ids = [], [], []
-    for i, sample in enumerate(results):
-        if hasattr(sample, 'to_dict'):
-            sample = sample.to_dict()
-        if not isinstance(sample, dict) or 'pred_score' not in sample:
-            raise ValueError(f'sample {i} has no pred_score')
-        if isinstance(sample['pred_score'], dict):
-            raise ValueError(f'sample {i}: pred_score is a dict (several '
-                             'heads); dump one head per file')
-        score = _to_numpy(sample['pred_score']).astype(np.float64).ravel()
-        if scores and len(score) != len(scores[0]):
-            raise ValueError(f'sample {i} has {len(score)} scores, sample 0 '
-                             f'has {len(scores[0])}')
-        scores.append(score)
-        gt_labels.append(
-            _to_numpy(sample['gt_label']).ravel()
-            if 'gt_label' in sample else None)
-        dump_ids.append(sample.get('video_id'))
-    scores = np.stack(scores)
-    if sigmoid:
-        scores = 1 / (1 + np.exp(-scores))
-    num_classes = scores.shape[1]
-
-    if ann_file is not None:
-        records = read_list_file(
-            ann_file, num_classes=num_classes, allow_unlabelled=True)
-        if len(records) != len(scores):
-            raise ValueError(
-                f'the dump has {len(scores)} samples but {ann_file} lists '
-                f'{len(records)} videos: it is not the dump of that list')
-        video_ids = [r.video_id for r in records]
-        for row, (record, dump_id, gt) in enumerate(
-                zip(records, dump_ids, gt_labels)):
-            if dump_id is not None and dump_id != record.video_id:
-                raise ValueError(
-                    f'sample {row} is video {dump_id!r} but line '
-                    f'{record.line} of {ann_file} is {record.video_id!r}')
-            if gt is not None and record.labels:
-                if len(gt) == num_classes and set(np.unique(gt)) <= {0, 1}:
-                    gt = np.flatnonzero(gt)
-                if sorted(gt.astype(int).tolist()) != sorted(record.labels):
-                    raise ValueError(
-                        f'sample {row} has gt_label {sorted(gt.tolist())} but '
-                        f'video {record.video_id!r} (line {record.line} of '
-                        f'{ann_file}) has labels {sorted(record.labels)}: '
-                        'the dump is not in the order of that list')
-    elif all(i is not None for i in dump_ids):
-        video_ids = dump_ids
-    else:
-        raise ValueError(
-            'the dump holds no video ids; pass ann_file= (the list file the '
-            'test ran on) so that row i takes the id of line i')
-
-    if class_names is None:
-        class_names = [str(c) for c in range(num_classes)]
-    elif isinstance(class_names, str):
-        class_names = read_label_map(class_names)
-    if len(class_names) != num_classes:
-        raise ValueError(f'{len(class_names)} class names for '
-                         f'{num_classes} scores per sample')
-    return ScoreFile(
-        video_ids=np.asarray(video_ids, dtype=str),
-        class_names=np.asarray(class_names, dtype=str),
-        scores=scores[:, None, :].astype(np.float32),
-        scales=np.array([scale]),
-        meta=make_meta(tool='mmaction2 tools/test.py --dump', source=path,
-                       ann_file=ann_file))
-
-
-def load_score_file(path: str,
-                    *,
-                    ann_file: Optional[str] = None,
-                    scale: int = 0,
-                    class_names: Optional[Union[str, Sequence[str]]] = None,
-                    sigmoid: bool = False) -> ScoreFile:
-    """Read a score file, or an MMAction2 ``tools/test.py --dump`` pickle.
-
-    ``.npz`` files are read with ``allow_pickle=False`` and validated. The
-    other arguments apply to dumps only.
-
-    A ``.pkl`` / ``.pickle`` dump is a list with one dict per sample holding
-    ``pred_score`` (``[C]``) and usually ``gt_label`` (what mmengine's
-    ``DumpResults`` writes); heads with ``average_clips='sigmoid'`` dump
-    probabilities. It is read as a single scale. **Unpickling runs
-    arbitrary code**: only pass dumps you made yourself or trust, named
-    explicitly; nothing in this package opens a pickle it was not asked to.
-
-    Dumps normally hold no video ids. Then ``ann_file``, the list file the
-    test ran on, gives them: sample ``i`` takes the id on the file's ``i``-th
-    video line. This is the one place where the toolkit relies on row
-    position; it is checked where it can be: the counts must agree, and each
-    sample's ``gt_label`` must equal the labels on its line.
+    The archive is read with ``allow_pickle=False``, so a crafted file cannot
+    run code. MMAction2 ``tools/test.py --dump`` pickles are read only by the
+    explicitly named importer,
+    :func:`~mmt_challenge.structures.import_mmaction_dump`.
 
     Args:
-        path (str): ``.npz`` score file or ``.pkl`` / ``.pickle`` dump.
-        ann_file (str, optional): Dumps only: the MMAction2 list file whose
-            row order is the dump's. Defaults to None.
-        scale (int): Dumps only: the test scale to record. Defaults to 0
-            (unknown).
-        class_names (str | Sequence[str], optional): Dumps only: the class
-            names, or a label map file (one name per line). Defaults to None
-            (names ``'0'`` ... ``'C-1'``).
-        sigmoid (bool): Dumps only: apply a sigmoid, for heads that dumped
-            logits (``average_clips='score'``). Defaults to False.
+        path (str): The ``.npz`` score file.
 
     Returns:
         ScoreFile: The validated contents.
 
     Raises:
-        ValueError: A malformed file; the message starts with ``path``.
+        FileNotFoundError: No such file.
+        ValueError: Not an ``.npz`` path, or a malformed file; the message
+            starts with ``path``.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'score file not found: {path}')
+    if not path.endswith('.npz'):
+        raise ValueError(
+            f'{path}: score files are .npz archives; an MMAction2 dump '
+            '(.pkl) is read with import_mmaction_dump (in a recipe: a member '
+            'whose score_file ends with .pkl)')
     try:
-        if path.endswith('.npz'):
-            return _load_npz(path)
-        if path.endswith(('.pkl', '.pickle')):
-            return _load_dump(path, ann_file=ann_file, scale=scale,
-                              class_names=class_names, sigmoid=sigmoid)
+        return _load_npz(path)
     except (ValueError, TypeError) as e:
         raise type(e)(f'{path}: {e}') from None
-    raise ValueError(f'{path}: unknown score file type; expected .npz, or '
-                     '.pkl / .pickle for an MMAction2 dump')
