@@ -10,7 +10,8 @@ from typing import Dict
 
 import numpy as np
 
-from ..evaluation import class_ap, macro_map, micro_map, sample_ap, sample_map
+from ..evaluation import (class_ap, macro_map, map_metrics, micro_map,
+                          sample_ap, sample_map)
 
 __all__ = ['score_all', 'per_sample_ap', 'per_class_ap', 'sample_map',
            'macro_map', 'micro_map']
@@ -24,16 +25,14 @@ def score_all(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
         labels (np.ndarray): ``[N, C]`` multi-hot.
 
     Returns:
-        dict: ``sample_map``, ``macro_map``, ``micro_map`` as Python floats.
-        Samples or classes without a positive are left out silently (the
-        caller reports how many once).
+        dict: :func:`~mmt_challenge.evaluation.map_metrics`' ``sample_mAP``,
+        ``macro_mAP``, ``micro_mAP`` as Python floats. Samples or classes
+        without a positive are left out silently (the caller reports how
+        many once).
     """
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
-        return dict(
-            sample_map=sample_map(scores, labels),
-            macro_map=macro_map(scores, labels),
-            micro_map=micro_map(scores, labels))
+        return map_metrics(scores, labels)
 
 
 # Kept under the ensemble's names; the numerics live in mmt_challenge.evaluation.

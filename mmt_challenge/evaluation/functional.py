@@ -25,10 +25,12 @@ the sum), without a Python loop over samples or classes:
   sorts and two ``searchsorted`` calls.
 """
 import warnings
+from typing import Dict
 
 import numpy as np
 
-__all__ = ['sample_map', 'macro_map', 'micro_map', 'NoPositiveWarning']
+__all__ = ['sample_map', 'macro_map', 'micro_map', 'map_metrics',
+           'NoPositiveWarning']
 
 # Counting costs one comparison pass over a row per positive of the row, plus
 # the Python overhead of one loop step per positive slot (about as much as
@@ -344,3 +346,27 @@ def micro_map(scores, labels) -> float:
     num_ge = all_sorted.size - np.searchsorted(all_sorted, pos_sorted, 'left')
     tp_ge = pos_sorted.size - np.searchsorted(pos_sorted, pos_sorted, 'left')
     return float(np.mean(tp_ge / num_ge))
+
+
+def map_metrics(scores, labels) -> Dict[str, float]:
+    """Sample, macro and micro mAP of one prediction, under the keys that
+    :class:`~mmt_challenge.evaluation.MultiLabelMAP` logs.
+
+    The one place that builds this dict: the metric, the dense test, the
+    ensemble's tables and the analysis tools all call it, so every table and
+    log spells the keys the same way.
+
+    Args:
+        scores (array-like): [N, C] real, finite prediction scores.
+        labels (array-like): [N, C] multi-hot ground truth, bool or numbers
+            in ``{0, 1}``.
+
+    Returns:
+        dict[str, float]: ``sample_mAP`` (:func:`sample_map`), ``macro_mAP``
+        (:func:`macro_map`) and ``micro_mAP`` (:func:`micro_map`), in [0, 1].
+    """
+    scores, labels = _check_scores_labels(scores, labels)
+    return dict(
+        sample_mAP=sample_map(scores, labels),
+        macro_mAP=macro_map(scores, labels),
+        micro_mAP=micro_map(scores, labels))

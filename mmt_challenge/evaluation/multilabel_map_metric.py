@@ -6,7 +6,7 @@ import torch
 from mmaction.registry import METRICS
 from mmengine.evaluator import BaseMetric
 
-from .functional import macro_map, micro_map, sample_map
+from .functional import map_metrics
 
 
 @METRICS.register_module()
@@ -103,10 +103,7 @@ class MultiLabelMAP(BaseMetric):
                              f'{sizes}')
         scores = np.stack([result['pred_score'] for result in results])
         labels = np.stack([result['gt_label'] for result in results])
-        return dict(
-            sample_mAP=sample_map(scores, labels),
-            macro_mAP=macro_map(scores, labels),
-            micro_mAP=micro_map(scores, labels))
+        return map_metrics(scores, labels)
 
 
 def _field(data_sample: Any, name: str) -> Any:

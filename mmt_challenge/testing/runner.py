@@ -21,7 +21,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_checkpoint
 
 from ..datasets import labels_to_multi_hot, read_label_map, read_list_file
-from ..evaluation import macro_map, micro_map, sample_map
+from ..evaluation import map_metrics
 from ..structures import ScoreFile, make_meta, save_score_file
 from .dense_tester import DenseTester
 from .protocol import DenseTestProtocol
@@ -108,13 +108,8 @@ def score_metrics(scores: np.ndarray, labels: np.ndarray,
                          f'{scores.shape}')
     columns = {str(s): scores[:, i] for i, s in enumerate(scales)}
     columns['fused'] = scores.mean(axis=1, dtype=np.float64)
-    metrics = {}
-    for name, values in columns.items():
-        metrics[name] = dict(
-            sample_mAP=sample_map(values, labels),
-            macro_mAP=macro_map(values, labels),
-            micro_mAP=micro_map(values, labels))
-    return metrics
+    return {name: map_metrics(values, labels)
+            for name, values in columns.items()}
 
 
 def format_metrics(metrics: Dict[str, Dict[str, float]]) -> str:
