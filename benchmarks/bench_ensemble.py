@@ -136,7 +136,7 @@ def worker(mode: str, directory: str, what: str) -> None:
         maxrss=maxrss(),
         baseline=baseline,
         sample_map=float(result.table.set_index('kind').loc['ensemble',
-                                                            'sample_map']))
+                                                            'sample_mAP']))
     if mode == 'trace':
         record['traced_peak'] = tracemalloc.get_traced_memory()[1]
     print(json.dumps(record))

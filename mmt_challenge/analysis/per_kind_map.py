@@ -10,7 +10,7 @@ from typing import Dict, List, Sequence
 from ..datasets import labels_to_multi_hot, read_list_file
 from ..ensemble import rows_in_order
 from ..structures import load_member_scores
-from ..evaluation import macro_map, sample_map
+from ..evaluation import macro_map, map_metrics
 
 __all__ = ['kind_maps', 'format_kind_map_table']
 
@@ -31,8 +31,9 @@ def kind_maps(path: str, ann_file: str, classes: Dict[str, Sequence[int]], *,
         name (str): The member, for messages.
 
     Returns:
-        dict[str, float]: ``sample``, ``macro`` and one macro mAP per kind,
-        in [0, 1].
+        dict[str, float]: ``sample_mAP``, ``macro_mAP``, ``micro_mAP``
+        (:func:`~mmt_challenge.evaluation.map_metrics`) and one macro mAP per
+        kind, under the kind's name, in [0, 1].
     """
     score_file = load_member_scores(path, ann_file=ann_file)
     num_classes = score_file.num_classes
@@ -41,8 +42,7 @@ def kind_maps(path: str, ann_file: str, classes: Dict[str, Sequence[int]], *,
                          ann_file)
     scores = score_file.scores[rows, 0, :]  # the first (only) scale
     labels = labels_to_multi_hot(records, num_classes)
-    maps = dict(
-        sample=sample_map(scores, labels), macro=macro_map(scores, labels))
+    maps = map_metrics(scores, labels)
     for kind, indices in classes.items():
         maps[kind] = macro_map(scores[:, indices], labels[:, indices])
     return maps
@@ -68,7 +68,8 @@ def format_kind_map_table(results: Dict[str, Dict[str, float]],
         '|---|' + '---:|' * (len(header) - 1),
     ]
     for name, maps in results.items():
-        values = [maps['sample'], maps['macro']] + [maps[k] for k in kinds]
+        values = [maps['sample_mAP'], maps['macro_mAP']] + [
+            maps[k] for k in kinds]
         lines.append(f'| {name} | ' +
                      ' | '.join(f'{100 * v:.1f}' for v in values) + ' |')
     return '\n'.join(lines) + '\n'

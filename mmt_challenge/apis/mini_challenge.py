@@ -414,11 +414,11 @@ def _board_row(summary_row: pd.Series, model: str, scale: str,
         model=model,
         scale=scale,
         weight=summary_row['weight'],
-        sample_mAP=summary_row['sample_map'],
+        sample_mAP=summary_row['sample_mAP'],
         ci_low=summary_row['ci_low'],
         ci_high=summary_row['ci_high'],
-        macro_mAP=summary_row['macro_map'],
-        micro_mAP=summary_row['micro_map'],
+        macro_mAP=summary_row['macro_mAP'],
+        micro_mAP=summary_row['micro_mAP'],
         motion_mAP=motion_map)
 
 

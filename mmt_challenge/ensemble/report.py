@@ -50,7 +50,7 @@ def format_table(result: EnsembleResult) -> str:
     text = table.to_string(
         index=False, na_rep='', float_format=lambda x: f'{x:.4f}')
     lines = [text, '']
-    rows = result.table.set_index('kind')['sample_map']
+    rows = result.table.set_index('kind')['sample_mAP']
     in_sample = rows['ensemble']
     line = (f'ensemble (weights: {result.weight_source}): sample mAP '
             f'{in_sample:.4f}')
@@ -94,7 +94,7 @@ def _members_plot(result: EnsembleResult) -> Figure:
     table = result.table
     members = table[table['kind'] == 'member']
     names: List[str] = list(members['member'])
-    values: List[float] = list(members['sample_map'])
+    values: List[float] = list(members['sample_mAP'])
     colors = ['tab:blue'] * len(names)
     for kind, label, color in (('ensemble', 'ensemble', 'tab:red'),
                                ('ensemble k-fold', 'ensemble (k-fold)',
@@ -102,7 +102,7 @@ def _members_plot(result: EnsembleResult) -> Figure:
         rows = table[table['kind'] == kind]
         if len(rows):
             names.append(label)
-            values.append(float(rows['sample_map'].iloc[0]))
+            values.append(float(rows['sample_mAP'].iloc[0]))
             colors.append(color)
     fig = Figure(figsize=(7, 0.35 * len(names) + 1.2))
     ax = fig.add_subplot()
@@ -197,8 +197,8 @@ def write_report(result: EnsembleResult, report_dir: str) -> List[str]:
             np.stack(result.kfold.fold_weights), columns=list(result.weights))
         folds.insert(0, 'fold', np.arange(len(folds)))
         folds.insert(1, 'videos', np.bincount(result.kfold.fold_of))
-        folds.insert(2, 'in_fold_sample_map', result.kfold.in_fold_scores)
-        folds.insert(3, 'held_out_sample_map', result.kfold.fold_scores)
+        folds.insert(2, 'in_fold_sample_mAP', result.kfold.in_fold_scores)
+        folds.insert(3, 'held_out_sample_mAP', result.kfold.fold_scores)
         with atomic_open(path('folds.csv'), 'w', encoding='utf-8',
                          newline='') as f:
             folds.to_csv(f, index=False)

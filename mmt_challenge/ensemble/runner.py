@@ -24,8 +24,8 @@ from .weight_search import KFoldResult, SearchResult, fit_weights, kfold_fit
 
 __all__ = ['EnsembleResult', 'run_ensemble', 'TABLE_COLUMNS']
 
-TABLE_COLUMNS = ['kind', 'member', 'scale', 'weight', 'sample_map',
-                 'macro_map', 'micro_map', 'ci_low', 'ci_high']
+TABLE_COLUMNS = ['kind', 'member', 'scale', 'weight', 'sample_mAP',
+                 'macro_mAP', 'micro_mAP', 'ci_low', 'ci_high']
 
 
 @dataclass
@@ -341,7 +341,7 @@ def _score(result: EnsembleResult, members: _Members, fusion: BaseFusion,
     result.table = table
     if detail:
         member_rows = table[table['kind'] == 'member']
-        best = member_rows.loc[member_rows['sample_map'].idxmax(), 'member']
+        best = member_rows.loc[member_rows['sample_mAP'].idxmax(), 'member']
         result.best_member = best
         result.per_class = pd.DataFrame(
             dict(
@@ -353,7 +353,7 @@ def _score(result: EnsembleResult, members: _Members, fusion: BaseFusion,
 
 
 def _summary_line(result: EnsembleResult) -> str:
-    rows = result.table.set_index('kind')['sample_map']
+    rows = result.table.set_index('kind')['sample_mAP']
     line = f'ensemble sample mAP {rows["ensemble"]:.4f}'
     if result.ci is not None:
         line += f' (95% CI {result.ci.low:.4f}-{result.ci.high:.4f})'

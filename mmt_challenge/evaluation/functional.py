@@ -298,7 +298,7 @@ def sample_map(scores, labels) -> float:
     """
     ap = sample_ap(scores, labels)
     _check_has_positive(~np.isnan(ap))
-    return _mean_over_defined(ap, what='samples', metric='sample_map')
+    return _mean_over_defined(ap, what='samples', metric='sample_mAP')
 
 
 def macro_map(scores, labels) -> float:
@@ -321,7 +321,7 @@ def macro_map(scores, labels) -> float:
     """
     ap = class_ap(scores, labels)
     _check_has_positive(~np.isnan(ap))
-    return _mean_over_defined(ap, what='classes', metric='macro_map')
+    return _mean_over_defined(ap, what='classes', metric='macro_mAP')
 
 
 def micro_map(scores, labels) -> float:

@@ -54,10 +54,13 @@ def member(tmp_path):
 def test_kind_maps_against_scikit_learn(member, kind):
     maps = kind_maps(member[kind], member['ann'], KINDS, name='m')
     labels, scores = member['labels'], member['scores']
-    assert set(maps) == {'sample', 'macro', 'motion', 'appearance'}
-    assert maps['sample'] == pytest.approx(
+    assert set(maps) == {'sample_mAP', 'macro_mAP', 'micro_mAP', 'motion',
+                         'appearance'}
+    assert maps['sample_mAP'] == pytest.approx(
         average_precision_score(labels, scores, average='samples'))
-    assert maps['macro'] == pytest.approx(
+    assert maps['micro_mAP'] == pytest.approx(
+        average_precision_score(labels, scores, average='micro'))
+    assert maps['macro_mAP'] == pytest.approx(
         average_precision_score(labels, scores, average='macro'))
     for name, indices in KINDS.items():
         assert maps[name] == pytest.approx(
@@ -74,7 +77,8 @@ def test_kind_maps_names_the_member_of_a_missing_video(member, tmp_path):
 
 def test_format_kind_map_table():
     table = format_kind_map_table(
-        dict(tsn=dict(sample=0.5, macro=0.25, motion=0.125, appearance=1.0)),
+        dict(tsn=dict(sample_mAP=0.5, macro_mAP=0.25, motion=0.125,
+                      appearance=1.0)),
         ['motion', 'appearance'])
     assert table == (
         '| member | sample mAP | macro mAP | motion macro mAP | '

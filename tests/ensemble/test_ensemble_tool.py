@@ -65,11 +65,11 @@ def test_validation_run_writes_the_report(recipe, tmp_path, monkeypatch,
     assert summary.loc[summary['kind'] == 'scale', 'scale'].tolist() == [
         224, 256
     ] * 3
-    for column in ('sample_map', 'macro_map', 'micro_map'):
+    for column in ('sample_mAP', 'macro_mAP', 'micro_mAP'):
         assert summary[column].between(0, 1).all()
     ensemble = summary[summary['kind'] == 'ensemble'].iloc[0]
-    assert ensemble.ci_low <= ensemble.sample_map <= ensemble.ci_high
-    for column in ('sample_map', 'macro_map', 'micro_map'):
+    assert ensemble.ci_low <= ensemble.sample_mAP <= ensemble.ci_high
+    for column in ('sample_mAP', 'macro_mAP', 'micro_mAP'):
         assert f'{ensemble[column]:.4f}' in printed
 
     weights = json.load(open(osp.join(report, 'weights.json')))

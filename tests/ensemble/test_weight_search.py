@@ -127,8 +127,8 @@ def test_recipe_run_reports_honest_estimate_next_to_in_sample(
             bootstrap=dict(num_samples=200)))
     result = run_ensemble(recipe, ann_file=list_file, progress=False)
     table = result.table.set_index('kind')
-    in_sample = table.loc['ensemble', 'sample_map']
-    honest = table.loc['ensemble k-fold', 'sample_map']
+    in_sample = table.loc['ensemble', 'sample_mAP']
+    honest = table.loc['ensemble k-fold', 'sample_mAP']
     assert honest < in_sample
     assert result.weight_source == 'search'
     assert result.kfold_ci.estimate == pytest.approx(honest)

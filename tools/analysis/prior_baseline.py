@@ -7,7 +7,7 @@ import argparse
 
 import mmt_challenge  # noqa: F401
 from mmt_challenge.datasets import labels_to_multi_hot, read_list_file
-from mmt_challenge.evaluation import macro_map, micro_map, sample_map
+from mmt_challenge.evaluation import map_metrics
 
 
 def parse_args():
@@ -28,10 +28,9 @@ def main():
         args.num_classes)
     prior = train.mean(axis=0)
     scores = prior[None, :].repeat(len(val), axis=0)
-    print(f'class-prior baseline on {args.val_list}: '
-          f'sample_mAP {sample_map(scores, val):.4f}  '
-          f'macro_mAP {macro_map(scores, val):.4f}  '
-          f'micro_mAP {micro_map(scores, val):.4f}')
+    metrics = map_metrics(scores, val)
+    print(f'class-prior baseline on {args.val_list}: ' + '  '.join(
+        f'{name} {value:.4f}' for name, value in metrics.items()))
 
 
 if __name__ == '__main__':
