@@ -12,6 +12,9 @@ from mmengine.model.weight_init import normal_init
 from torch import Tensor, nn
 
 from mmt_challenge.datasets.multi_source_dataset import label_to_target
+from mmt_challenge.utils.checks import (check_int, check_non_negative,
+                                        check_positive, check_positive_int,
+                                        check_probability)
 
 __all__ = [
     'MultiDatasetHead', 'DatasetSpec', 'top_projection_weights',
@@ -153,22 +156,15 @@ class MultiDatasetHead(BaseModule):
                  test_dataset: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        _check_positive_int('in_channels', in_channels)
-        if num_segments is not None:
-            _check_positive_int('num_segments', num_segments)
-        if hidden_channels is not None:
-            _check_positive_int('hidden_channels', hidden_channels)
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(
-                f'dropout_ratio must lie in [0, 1), got {dropout_ratio!r}')
-        if not init_std > 0:
-            raise ValueError(f'init_std must be positive, got {init_std!r}')
-        if not 0 <= projection_loss_weight < float('inf'):
-            raise ValueError('projection_loss_weight must be non-negative, '
-                             f'got {projection_loss_weight!r}')
-        if not 0 <= projection_init_std < float('inf'):
-            raise ValueError('projection_init_std must be non-negative, got '
-                             f'{projection_init_std!r}')
+        check_positive_int(in_channels, 'in_channels')
+        check_positive_int(num_segments, 'num_segments', allow_none=True)
+        check_positive_int(
+            hidden_channels, 'hidden_channels', allow_none=True)
+        check_probability(
+            dropout_ratio, 'dropout_ratio', include_boundaries='left')
+        check_positive(init_std, 'init_std')
+        check_non_negative(projection_loss_weight, 'projection_loss_weight')
+        check_non_negative(projection_init_std, 'projection_init_std')
         self.in_channels = in_channels
         self.num_segments = num_segments
         self.hidden_channels = hidden_channels
@@ -640,8 +636,7 @@ def top_projection_weights(weight: Tensor,
     if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
         raise ValueError('weight must be a [C_dst, C_src] Tensor')
     num_dst, num_src = weight.shape
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= num_src:
-        raise ValueError(f'k must be an int in [1, {num_src}], got {k!r}')
+    check_int(k, 'k', min_val=1, max_val=num_src)
     src_classes = _class_names(src_classes, num_src, 'src_classes')
     dst_classes = _class_names(dst_classes, num_dst, 'dst_classes')
     rows_of = range(num_dst)
@@ -727,17 +722,13 @@ def _parse_datasets(datasets: Sequence[dict]) -> tuple:
         if name in [spec.name for spec in specs]:
             raise ValueError(f'dataset name {name!r} appears twice')
         num_classes = entry.get('num_classes')
-        _check_positive_int(f'datasets[{i}].num_classes', num_classes)
+        check_positive_int(num_classes, f'datasets[{i}].num_classes')
         multi_label = entry.get('multi_label', False)
         if not isinstance(multi_label, bool):
             raise TypeError(f'datasets[{i}].multi_label must be a bool, got '
                             f'{multi_label!r}')
         loss_weight = entry.get('loss_weight', 1.0)
-        if isinstance(loss_weight, bool) or not isinstance(
-                loss_weight, (int, float)) or not 0 <= loss_weight < float(
-                    'inf'):
-            raise ValueError(f'datasets[{i}].loss_weight must be a '
-                             f'non-negative number, got {loss_weight!r}')
+        check_non_negative(loss_weight, f'datasets[{i}].loss_weight')
         loss_cls = entry.get('loss_cls') or dict(
             type='ScaledBCELoss' if multi_label else 'CrossEntropyLoss')
         specs.append(
@@ -745,10 +736,3 @@ def _parse_datasets(datasets: Sequence[dict]) -> tuple:
                         float(loss_weight)))
         losses.append(MODELS.build(loss_cls))
     return tuple(specs), losses
-
-
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f'{name} must be an int, got {value!r}')
-    if value < 1:
-        raise ValueError(f'{name} must be positive, got {value!r}')

@@ -523,7 +523,7 @@ def test_top_projection_weights_filter_and_default_names():
 
 
 def test_top_projection_weights_errors():
-    with pytest.raises(ValueError, match=r'k must be an int in \[1, 3\]'):
+    with pytest.raises(ValueError, match=r'k must be in \[1, 3\], got 4'):
         top_projection_weights(torch.eye(3), 4)
     with pytest.raises(ValueError, match='2 names for 3 classes'):
         top_projection_weights(torch.eye(3), 1, src_classes=['a', 'b'])
@@ -561,7 +561,7 @@ def test_projection_weight_from_state_dict():
     ([dict(name='a', num_classes=2, multi_label=1)], TypeError,
      'must be a bool'),
     ([dict(name='a', num_classes=2, loss_weight=-1)], ValueError,
-     'loss_weight must be a non-negative number'),
+     'loss_weight must be non-negative and finite, got -1'),
 ])
 def test_bad_dataset_specs(datasets, error, match):
     with pytest.raises(error, match=match):
