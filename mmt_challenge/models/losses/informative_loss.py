@@ -7,6 +7,8 @@ from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 from torch import nn
 
+from mmt_challenge.utils.checks import check_non_negative, check_positive_int
+
 __all__ = ['InformativeLoss']
 
 
@@ -83,14 +85,14 @@ class InformativeLoss(BaseWeightedLoss):
                  std_target: float = 1.0,
                  eps: float = 1e-4,
                  loss_weight: float = 0.1) -> None:
-        super().__init__(loss_weight=_non_negative('loss_weight',
-                                                   loss_weight))
-        self.variance_weight = _non_negative('variance_weight',
-                                             variance_weight)
-        self.covariance_weight = _non_negative('covariance_weight',
-                                               covariance_weight)
-        self.std_target = _non_negative('std_target', std_target)
-        self.eps = _non_negative('eps', eps)
+        super().__init__(
+            loss_weight=check_non_negative(loss_weight, 'loss_weight'))
+        self.variance_weight = check_non_negative(variance_weight,
+                                                  'variance_weight')
+        self.covariance_weight = check_non_negative(covariance_weight,
+                                                    'covariance_weight')
+        self.std_target = check_non_negative(std_target, 'std_target')
+        self.eps = check_non_negative(eps, 'eps')
         self.in_channels = in_channels
         if in_channels is None:
             if out_channels is not None:
@@ -102,7 +104,7 @@ class InformativeLoss(BaseWeightedLoss):
                                 ('hidden_channels', hidden_channels),
                                 ('out_channels', out_channels
                                  or in_channels)):
-                _positive_int(name, value)
+                check_positive_int(value, name)
             self.expander = nn.Sequential(
                 nn.Linear(in_channels, hidden_channels), nn.GELU(),
                 nn.Linear(hidden_channels, out_channels or in_channels))
@@ -154,22 +156,3 @@ class InformativeLoss(BaseWeightedLoss):
                 f'covariance_weight={self.covariance_weight}, '
                 f'std_target={self.std_target}, eps={self.eps}, '
                 f'loss_weight={self.loss_weight}')
-
-
-def _non_negative(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'InformativeLoss: {name} must be a number, got '
-                        f'{value!r}')
-    if not 0 <= value < float('inf'):
-        raise ValueError(f'InformativeLoss: {name} must be non-negative and '
-                         f'finite, got {value!r}')
-    return float(value)
-
-
-def _positive_int(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f'InformativeLoss: {name} must be an int, got '
-                        f'{value!r}')
-    if value < 1:
-        raise ValueError(f'InformativeLoss: {name} must be positive, got '
-                         f'{value!r}')
