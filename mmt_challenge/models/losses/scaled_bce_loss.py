@@ -5,6 +5,8 @@ import torch.nn.functional as F
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
+from mmt_challenge.utils.checks import check_positive
+
 from .utils import (build_class_weights, check_multilabel_inputs,
                     check_no_kwargs)
 
@@ -64,12 +66,7 @@ class ScaledBCELoss(BaseWeightedLoss):
                  class_counts_file: Optional[str] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight=loss_weight)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)):
-            raise TypeError(
-                f'scale must be a number, got {type(scale).__name__}')
-        if not (scale > 0 and scale != float('inf')):
-            raise ValueError(f'scale must be positive and finite, got {scale}')
-        self.scale = float(scale)
+        self.scale = check_positive(scale, 'scale')
         self.class_weight_mode = class_weight_mode
         weights = build_class_weights(class_weight_mode, class_counts,
                                       class_counts_file)

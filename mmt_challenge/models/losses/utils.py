@@ -1,9 +1,10 @@
 """Input checks and class-balancing weights of the multi-label losses."""
-import math
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+
+from mmt_challenge.utils.checks import check_probability
 
 __all__ = [
     'CLASS_WEIGHT_MODES', 'class_weights_from_counts', 'build_class_weights',
@@ -250,13 +251,8 @@ def binarize_targets(label: torch.Tensor, target_threshold: Optional[float],
 def check_target_threshold(target_threshold: Optional[float],
                            loss_name: str) -> Optional[float]:
     """Validate the ``target_threshold`` option of a ranking loss."""
-    if target_threshold is None:
-        return None
-    if isinstance(target_threshold,
-                  bool) or not isinstance(target_threshold, (int, float)):
-        raise TypeError(f'{loss_name}: target_threshold must be a number or '
-                        f'None, got {type(target_threshold).__name__}')
-    if not (0 <= target_threshold < 1) or math.isnan(target_threshold):
-        raise ValueError(f'{loss_name}: target_threshold must lie in [0, 1), '
-                         f'got {target_threshold}')
-    return float(target_threshold)
+    return check_probability(
+        target_threshold,
+        f'{loss_name}: target_threshold',
+        include_boundaries='left',
+        allow_none=True)

@@ -4,6 +4,8 @@ import torch
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
+from mmt_challenge.utils.checks import check_int, check_non_negative
+
 from .utils import (build_class_weights, check_no_kwargs,
                     check_ranking_inputs, check_target_threshold)
 
@@ -99,19 +101,9 @@ class WARPLoss(BaseWeightedLoss):
         super().__init__(loss_weight=loss_weight)
         if mode not in WARP_MODES:
             raise ValueError(f'mode must be one of {WARP_MODES}, got {mode!r}')
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)):
-            raise TypeError(
-                f'margin must be a number, got {type(margin).__name__}')
-        if not (0 <= margin < float('inf')):
-            raise ValueError(
-                f'margin must be non-negative and finite, got {margin}')
-        if seed is not None and (isinstance(seed, bool)
-                                 or not isinstance(seed, int)):
-            raise TypeError(f'seed must be an int or None, got '
-                            f'{type(seed).__name__}')
         self.mode = mode
-        self.margin = float(margin)
-        self.seed = seed
+        self.margin = check_non_negative(margin, 'margin')
+        self.seed = check_int(seed, 'seed', allow_none=True)
         self.class_weight_mode = class_weight_mode
         self.target_threshold = check_target_threshold(target_threshold,
                                                        'WARPLoss')

@@ -150,9 +150,9 @@ def test_lsep_soft_targets_thresholded():
 
 
 @pytest.mark.parametrize('threshold, error, match', [
-    (1.0, ValueError, r'target_threshold must lie in \[0, 1\), got 1\.0'),
+    (1.0, ValueError, r'target_threshold must be in \[0, 1\), got 1\.0'),
     (-0.1, ValueError, r'got -0\.1'),
-    ('0.5', TypeError, 'target_threshold must be a number or None, got str'),
+    ('0.5', TypeError, "target_threshold must be a number or None, got '0.5'"),
 ])
 def test_lsep_bad_threshold(threshold, error, match):
     with pytest.raises(error, match=match):

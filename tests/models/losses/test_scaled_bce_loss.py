@@ -102,7 +102,7 @@ def test_scaled_bce_soft_targets_accepted():
     (dict(scale=0.0), ValueError,
      'scale must be positive and finite, got 0.0'),
     (dict(scale=float('inf')), ValueError, 'got inf'),
-    (dict(scale='160'), TypeError, 'scale must be a number, got str'),
+    (dict(scale='160'), TypeError, "scale must be a number, got '160'"),
     (dict(class_weight_mode='sqrt'), ValueError,
      "class_weight_mode='sqrt' needs exactly one of class_counts and "
      'class_counts_file, got neither'),

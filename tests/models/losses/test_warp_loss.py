@@ -255,8 +255,8 @@ def test_warp_sampled_unbiased_when_violators_tie():
      r"mode must be one of \('exact', 'sampled'\), got 'approx'"),
     (dict(margin=-1.0), ValueError,
      'margin must be non-negative and finite, got -1.0'),
-    (dict(margin='1'), TypeError, 'margin must be a number, got str'),
-    (dict(seed=1.5), TypeError, 'seed must be an int or None, got float'),
+    (dict(margin='1'), TypeError, "margin must be a number, got '1'"),
+    (dict(seed=1.5), TypeError, 'seed must be an int or None, got 1.5'),
     (dict(class_weight_mode='inverse'), ValueError,
      r"class_weight_mode must be one of .*, got 'inverse'"),
 ])
