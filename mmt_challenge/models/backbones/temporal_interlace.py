@@ -4,6 +4,7 @@ from torch import Tensor, nn
 
 from mmaction.registry import MODELS
 
+from mmt_challenge.utils.checks import check_positive_int
 from ..ops import linear_tin_shift
 
 __all__ = ['OffsetNet', 'WeightNet', 'TemporalInterlace']
@@ -130,9 +131,7 @@ class TemporalInterlace(nn.Module):
                  num_segments: int = 8,
                  shift_div: int = 4):
         super().__init__()
-        if num_segments < 1:
-            raise ValueError(
-                f'num_segments must be positive, got {num_segments}')
+        check_positive_int(num_segments, 'num_segments')
         if shift_div < 1 or in_channels % shift_div != 0:
             raise ValueError('in_channels must be a multiple of shift_div, '
                              f'got in_channels={in_channels} and '
