@@ -32,6 +32,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmt_challenge.utils.checks import check_positive_int
 from .view_sampling import clip_frame_indices, segment_frame_indices
 
 __all__ = ['DenseTestProtocol']
@@ -42,20 +43,12 @@ _UNSUPPORTED = ('RawFrameDecode', 'TenCrop', 'MultiScaleCrop', 'RandomCrop',
                 'UntrimmedSampleFrames', 'SampleAVAFrames')
 
 
-def _positive_int(name: str, value: Any) -> int:
-    is_int = isinstance(value, (int, np.integer)) and not isinstance(
-        value, bool)
-    if not is_int or value < 1:
-        raise ValueError(f'{name} must be a positive integer, got {value!r}')
-    return int(value)
-
-
 def _pair(crop_size: Any) -> Tuple[int, int]:
     if isinstance(crop_size, (int, np.integer)):
         return int(crop_size), int(crop_size)
     if isinstance(crop_size, (tuple, list)) and len(crop_size) == 2:
-        return (_positive_int('crop width', crop_size[0]),
-                _positive_int('crop height', crop_size[1]))
+        return (check_positive_int(crop_size[0], 'crop width'),
+                check_positive_int(crop_size[1], 'crop height'))
     raise ValueError(f'crop_size must be an int or (width, height), got '
                      f'{crop_size!r}')
 
@@ -95,7 +88,7 @@ class DenseTestProtocol:
             raise ValueError(f"sampling must be 'segments' or 'clips', got "
                              f'{self.sampling!r}')
         for name in ('clip_len', 'frame_interval', 'num_clips', 'base_scale'):
-            _positive_int(name, getattr(self, name))
+            check_positive_int(getattr(self, name), name)
         if self.sampling == 'segments' and self.frame_interval != 1:
             raise ValueError('frame_interval must be 1 for segment sampling, '
                              f'got {self.frame_interval}')
@@ -103,7 +96,7 @@ class DenseTestProtocol:
             raise ValueError(f'num_crops must be 1 or 3, got '
                              f'{self.num_crops!r}')
         scales = tuple(
-            _positive_int('scale', s) for s in np.atleast_1d(self.scales))
+            check_positive_int(s, 'scale') for s in np.atleast_1d(self.scales))
         if not scales or len(set(scales)) != len(scales):
             raise ValueError(f'scales must be a non-empty list of distinct '
                              f'sizes, got {list(scales)}')

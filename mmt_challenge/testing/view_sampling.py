@@ -30,6 +30,8 @@ from typing import List, Sequence, Tuple, Union
 import mmcv
 import numpy as np
 
+from mmt_challenge.utils.checks import check_positive_int
+
 __all__ = [
     'segment_frame_indices', 'clip_frame_indices', 'unique_clips',
     'resized_shape', 'resize_frames', 'crop_offsets'
@@ -38,11 +40,7 @@ __all__ = [
 
 def _check_positive(**values: int) -> None:
     for name, value in values.items():
-        is_int = isinstance(value, (int, np.integer)) and not isinstance(
-            value, bool)
-        if not is_int or value < 1:
-            raise ValueError(f'{name} must be a positive integer, got '
-                             f'{value!r}')
+        check_positive_int(value, name)
 
 
 def segment_frame_indices(num_frames: int, num_segments: int,

@@ -144,7 +144,7 @@ def test_unknown_dense_test_cfg_key_raises():
     (dict(num_crops=2), 'num_crops must be 1 or 3'),
     (dict(scales=[224, 224]), 'distinct'),
     (dict(scales=[]), 'non-empty'),
-    (dict(num_clips=0), 'num_clips must be a positive integer'),
+    (dict(num_clips=0), 'num_clips must be positive, got 0'),
     (dict(frame_interval=2), 'frame_interval must be 1'),
     (dict(base_crop=300), 'larger than its scale'),
 ])
