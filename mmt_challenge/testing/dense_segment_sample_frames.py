@@ -3,6 +3,7 @@ transform, so that plain MMAction2 test pipelines can sample them too."""
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from mmt_challenge.utils.checks import check_positive_int
 from .view_sampling import segment_frame_indices
 
 __all__ = ['DenseSegmentSampleFrames']
@@ -33,14 +34,8 @@ class DenseSegmentSampleFrames(BaseTransform):
     """
 
     def __init__(self, num_segments: int, num_clips: int = 1) -> None:
-        for name, value in (('num_segments', num_segments), ('num_clips',
-                                                             num_clips)):
-            is_int = isinstance(value, int) and not isinstance(value, bool)
-            if not is_int or value < 1:
-                raise ValueError(f'{name} must be a positive integer, got '
-                                 f'{value!r}')
-        self.num_segments = num_segments
-        self.num_clips = num_clips
+        self.num_segments = check_positive_int(num_segments, 'num_segments')
+        self.num_clips = check_positive_int(num_clips, 'num_clips')
 
     def transform(self, results: dict) -> dict:
         indices = segment_frame_indices(results['total_frames'],

@@ -24,6 +24,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
+from mmt_challenge.utils.checks import check_int
 from .protocol import DenseTestProtocol
 from .video_views import DecodedVideo, DenseTestVideos
 from .view_sampling import crop_offsets
@@ -124,12 +125,8 @@ class DenseTester:
                  show_progress: bool = True) -> None:
         if batch_views is None:
             batch_views = protocol.num_views
-        for name, value, low in (('batch_views', batch_views, 1),
-                                 ('num_workers', num_workers, 0)):
-            is_int = isinstance(value, int) and not isinstance(value, bool)
-            if not is_int or value < low:
-                raise ValueError(f'{name} must be an integer >= {low}, got '
-                                 f'{value!r}')
+        check_int(batch_views, 'batch_views', min_val=1)
+        check_int(num_workers, 'num_workers', min_val=0)
         for name in ('data_preprocessor', 'extract_feat', 'cls_head'):
             if not hasattr(model, name):
                 raise TypeError(f'model must be an MMAction2 recognizer with '

@@ -41,10 +41,11 @@ def test_start_index_is_added():
     np.testing.assert_array_equal(results['frame_inds'], [2, 4, 6, 8])
 
 
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(num_segments=0), 'num_segments'),
-    (dict(num_segments=8, num_clips=True), 'num_clips'),
+@pytest.mark.parametrize('kwargs,error,match', [
+    (dict(num_segments=0), ValueError, 'num_segments must be positive'),
+    (dict(num_segments=8, num_clips=True), TypeError,
+     'num_clips must be an int, got True'),
 ])
-def test_bad_arguments_raise(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments_raise(kwargs, error, match):
+    with pytest.raises(error, match=match):
         DenseSegmentSampleFrames(**kwargs)

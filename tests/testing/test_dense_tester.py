@@ -196,8 +196,9 @@ def test_progress_bar_shows_videos_per_second(tsm_model, tiny_videos, capsys):
 
 
 @pytest.mark.parametrize('kwargs,error,match', [
-    (dict(batch_views=0), ValueError, 'batch_views'),
-    (dict(num_workers=-1), ValueError, 'num_workers'),
+    (dict(batch_views=0), ValueError, 'batch_views must be positive'),
+    (dict(num_workers=-1), ValueError, 'num_workers must be non-negative'),
+    (dict(num_workers=1.0), TypeError, 'num_workers must be an int'),
 ])
 def test_bad_options_raise(tsm_model, kwargs, error, match):
     protocol = DenseTestProtocol('segments', 8)
