@@ -32,6 +32,10 @@ def parse_args():
         '--allow-unlabelled', action='store_true',
         help='accept rows without labels (test splits)')
     parser.add_argument(
+        '--keep-unusable', action='store_true',
+        help='keep missing and undecodable videos in the list, still '
+        'reported (test splits: every video needs a prediction)')
+    parser.add_argument(
         '--workers', type=int, default=1, help='processes for video checks')
     return parser.parse_args()
 
@@ -46,6 +50,7 @@ def main():
         report_path=args.report,
         decode_check=not args.no_decode_check,
         allow_unlabelled=args.allow_unlabelled,
+        keep_unusable=args.keep_unusable,
         workers=args.workers)
 
 

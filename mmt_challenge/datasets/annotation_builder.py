@@ -75,6 +75,7 @@ def build_list_file(csv_path: str,
                     report_path: Optional[str] = None,
                     decode_check: bool = True,
                     allow_unlabelled: bool = False,
+                    keep_unusable: bool = False,
                     workers: int = 1) -> BuildSummary:
     """Write the MMAction2 list file for one M-MiT split.
 
@@ -91,6 +92,9 @@ def build_list_file(csv_path: str,
             exists. Defaults to True.
         allow_unlabelled (bool): Accept rows without labels (test split).
             Defaults to False.
+        keep_unusable (bool): Keep missing and undecodable videos in the
+            list (still reported): a test split, where every video needs a
+            prediction. Defaults to False.
         workers (int): Processes for the video checks. Defaults to 1.
 
     Returns:
@@ -108,9 +112,11 @@ def build_list_file(csv_path: str,
     summary = BuildSummary()
     kept: List[VideoAnnotation] = []
     for record, reason in zip(records, reasons):
-        if reason is None:
+        if reason is None or keep_unusable:
             kept.append(record)
-        elif reason == 'missing':
+        if reason is None:
+            continue
+        if reason == 'missing':
             summary.missing.append(record.video_id)
         else:
             summary.undecodable.append((record.video_id, reason))
@@ -121,7 +127,8 @@ def build_list_file(csv_path: str,
     report += [f'{vid}\t{reason}' for vid, reason in summary.undecodable]
     atomic_write_text(report_path, ''.join(line + '\n' for line in report))
     print_log(
-        f'{out_path}: kept {summary.kept} of {len(records)} videos; left out '
+        f'{out_path}: kept {summary.kept} of {len(records)} videos; '
+        f'{"kept although unusable" if keep_unusable else "left out"}: '
         f'{len(summary.missing)} missing and {len(summary.undecodable)} '
         f'undecodable (listed in {report_path})',
         logger='current')
