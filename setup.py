@@ -28,5 +28,10 @@ setup(
         'scipy',
         'matplotlib',
     ],
-    extras_require={'tests': ['pytest', 'pytest-timeout']},
+    extras_require={
+        # PyAV (FFmpeg with libx264 in its wheels) re-encodes videos for a
+        # challenge's optional data preparation (tools/prepare_videos.py).
+        'prepare': ['av'],
+        'tests': ['pytest', 'pytest-timeout', 'av'],
+    },
 )

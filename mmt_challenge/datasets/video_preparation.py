@@ -68,7 +68,11 @@ def prepare_video(src: str,
     Returns:
         str | None: ``'missing'``, ``'undecodable: <error>'`` or None.
     """
-    import av
+    try:
+        import av
+    except ImportError:
+        raise ImportError("video preparation needs PyAV: pip install -e "
+                          "'.[prepare]'") from None
     if osp.isfile(dst):
         return None
     if not osp.isfile(src):
