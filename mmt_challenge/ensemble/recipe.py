@@ -27,7 +27,6 @@ A recipe is an mmengine config file (so recipes inherit through
 or ``test``), so one recipe serves both. Relative paths are relative to the
 working directory, as in MMAction2's configs.
 """
-import math
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -35,6 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from mmengine.config import Config
 
 from ..structures import DUMP_SUFFIXES
+from ..utils.checks import check_int, check_non_negative
 from .fusion_rules import build_fusion
 from .weight_search import SEARCH_METHODS
 
@@ -99,13 +99,13 @@ class Recipe:
 def _int_tuple(value: Any, what: str) -> Optional[Tuple[int, ...]]:
     if value is None:
         return None
-    if not isinstance(value, (list, tuple)) or not value or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f'{what} must be a non-empty list of integers or '
                          f'None, got {value!r}')
+    value = tuple(check_int(v, f'{what}[{i}]') for i, v in enumerate(value))
     if len(set(value)) != len(value):
         raise ValueError(f'{what} repeats a value: {list(value)}')
-    return tuple(value)
+    return value
 
 
 def _member(index: int, cfg: Any) -> MemberSpec:
@@ -124,11 +124,7 @@ def _member(index: int, cfg: Any) -> MemberSpec:
     if not isinstance(score_file, str) or not score_file:
         raise ValueError(f'{where}: score_file must be a path, got '
                          f'{score_file!r}')
-    weight = cfg.get('weight', 1.0)
-    if isinstance(weight, bool) or not isinstance(
-            weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-        raise ValueError(f'{where}: weight must be a finite number >= 0, '
-                         f'got {weight!r}')
+    weight = check_non_negative(cfg.get('weight', 1.0), f'{where}: weight')
     load = dict(cfg.get('load') or {})
     unknown = set(load) - _LOAD_KEYS
     if unknown:
@@ -209,9 +205,7 @@ def load_recipe(recipe: Union[str, Config, dict],
         if search['method'] not in SEARCH_METHODS:
             raise ValueError(f'search: unknown method {search["method"]!r}; '
                              f'choose from {list(SEARCH_METHODS)}')
-        if not isinstance(search['folds'], int) or search['folds'] < 2:
-            raise ValueError(f'search: folds must be an integer >= 2, got '
-                             f'{search["folds"]!r}')
+        check_int(search['folds'], 'search: folds', min_val=2)
         if not build_fusion(fusion).uses_weights:
             raise ValueError(
                 f'search needs a weighted fusion rule; {fusion["type"]!r} '

@@ -67,10 +67,10 @@ def _members(**extra):
     (dict(members=_members(weights=2)),
      r"member 'a': unknown key\(s\) \['weights'\]"),
     (dict(members=_members(weight=-1)),
-     "member 'a': weight must be a finite number >= 0"),
+     "member 'a': weight must be non-negative and finite, got -1"),
     (dict(members=_members(scales=[256, 256])),
      "member 'a': scales repeats a value"),
-    (dict(members=_members(scales=['256'])),
+    (dict(members=_members(scales=[])),
      "member 'a': scales must be a non-empty list of integers"),
     (dict(members=_members(load=dict(ann=1))),
      r"member 'a': unknown load option\(s\) \['ann'\]"),
@@ -88,7 +88,7 @@ def _members(**extra):
     (dict(members=_members(), search=dict(method='grid')),
      "unknown method 'grid'"),
     (dict(members=_members(), search=dict(folds=1)),
-     'folds must be an integer >= 2'),
+     'search: folds must be >= 2, got 1'),
     (dict(members=_members(), search=dict(fold=3)),
      r"search: unknown key\(s\) \['fold'\]"),
     (dict(members=_members(), bootstrap=dict(samples=3)),
@@ -96,6 +96,19 @@ def _members(**extra):
 ])
 def test_recipe_errors(cfg, match):
     with pytest.raises(ValueError, match=match):
+        load_recipe(cfg)
+
+
+@pytest.mark.parametrize('cfg, match', [
+    (dict(members=_members(scales=['256'])),
+     r"member 'a': scales\[0\] must be an int, got '256'"),
+    (dict(members=_members(weight='1')),
+     "member 'a': weight must be a number, got '1'"),
+    (dict(members=_members(), search=dict(folds=2.0)),
+     'search: folds must be an int, got 2.0'),
+])
+def test_recipe_type_errors(cfg, match):
+    with pytest.raises(TypeError, match=match):
         load_recipe(cfg)
 
 
