@@ -97,17 +97,17 @@ def check_scalar(value: Any,
         kind = 'an int' if integral else 'a number'
         raise TypeError(f'{name} must be {kind}{" or None" * allow_none}, '
                         f'got {value!r}')
-    value = int(value) if integral else float(value)
+    number = int(value) if integral else float(value)
     left = include_boundaries in ('both', 'left')
     right = include_boundaries in ('both', 'right')
-    below = min_val is not None and (value < min_val or
-                                     (value == min_val and not left))
-    above = max_val is not None and (value > max_val or
-                                     (value == max_val and not right))
-    if below or above or not math.isfinite(value):
+    below = min_val is not None and (number < min_val or
+                                     (number == min_val and not left))
+    above = max_val is not None and (number > max_val or
+                                     (number == max_val and not right))
+    if below or above or not math.isfinite(number):
         phrase = _range_phrase(min_val, max_val, include_boundaries, integral)
         raise ValueError(f'{name} must be {phrase}, got {value!r}')
-    return value
+    return number
 
 
 def check_int(value: Any,

@@ -84,7 +84,7 @@ def test_check_number_returns_python_floats(value):
     (lambda: check_probability(math.nan, 't'), ValueError,
      r't must be in \[0, 1\], got nan'),
     (lambda: check_probability(1, 't', include_boundaries='left'),
-     ValueError, r't must be in \[0, 1\), got 1.0'),
+     ValueError, r't must be in \[0, 1\), got 1$'),
     (lambda: check_scalar(1, 'x', int), ValueError, 'target_type'),
     (lambda: check_scalar(1, 'x', numbers.Integral, include_boundaries='no'),
      ValueError, 'include_boundaries'),
