@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
-import numbers
 import os
 import os.path as osp
 import shutil
@@ -31,8 +29,10 @@ from typing import Any, Callable, Iterator, Union
 
 import numpy as np
 
+from ..utils.checks import check_int, check_positive
+
 __all__ = [
-    'DatasetSpec', 'generate_dataset', 'check_generation_args', 'check_int',
+    'DatasetSpec', 'generate_dataset', 'check_generation_args',
     'check_out_dir', 'staged_dir', 'balanced_rounds', 'write_mp4v',
     'CLASSES_JSON_NAME', 'MIN_SIZE', 'SPLITS'
 ]
@@ -92,14 +92,6 @@ class DatasetSpec:
     stream: tuple = ()
 
 
-def check_int(name: str, value: Any, low: int) -> None:
-    """Raise unless ``value`` is an int (not a bool) of at least ``low``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f'{name} must be an int, got {value!r}')
-    if value < low:
-        raise ValueError(f'{name} must be >= {low}, got {value!r}')
-
-
 def check_generation_args(*, num_train, num_val, num_test, size, num_frames,
                           fps, seed) -> None:
     """Check the arguments shared by the dataset generators (see
@@ -109,16 +101,13 @@ def check_generation_args(*, num_train, num_val, num_test, size, num_frames,
                              ('num_test', num_test, 0),
                              ('size', size, MIN_SIZE),
                              ('num_frames', num_frames, 2), ('seed', seed, 0)):
-        check_int(name, value, low)
+        check_int(value, name, min_val=low)
     if size % 2 or size in _DECORD_BAD_SIZES:
         raise ValueError(
             f'size must be even (mp4v stores 4:2:0 chroma) and not one of '
             f'{sorted(_DECORD_BAD_SIZES)} (decord 0.6.0 misreads those), '
             f'got {size!r}')
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
-        raise TypeError(f'fps must be a number, got {fps!r}')
-    if not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f'fps must be positive and finite, got {fps!r}')
+    check_positive(fps, 'fps')
 
 
 def check_out_dir(out_dir: str, *, overwrite: bool, generator: str,

@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import os.path as osp
 from typing import NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
-from .generation import (CLASSES_JSON_NAME, MIN_SIZE, DatasetSpec, check_int,
+from ..utils.checks import check_int
+from .generation import (CLASSES_JSON_NAME, MIN_SIZE, DatasetSpec,
                          generate_dataset)
 
 __all__ = [
@@ -191,15 +191,18 @@ def sample_scene(rng: np.random.Generator,
         ``labels`` and the per-frame float arrays ``center`` ``[T, 2]``
         (x, y in pixels), ``radius`` ``[T]`` and ``angle`` ``[T]`` (radians).
     """
-    check_int('size', size, MIN_SIZE)
-    check_int('num_frames', num_frames, 2)
+    check_int(size, 'size', min_val=MIN_SIZE)
+    check_int(num_frames, 'num_frames', min_val=2)
     num_classes = len(MINI_CLASSES)
     if primary is None:
         primary = int(rng.integers(num_classes))
-    elif not (isinstance(primary, numbers.Integral)
-              and 0 <= primary < num_classes):
-        raise ValueError(f'primary must be a class index in [0, '
-                         f'{num_classes}), got {primary!r}')
+    else:
+        check_int(
+            primary,
+            'primary',
+            min_val=0,
+            max_val=num_classes,
+            include_boundaries='left')
     if num_labels is None:
         num_labels = int(rng.choice(3, p=_NUM_LABELS_P)) + 1
     elif num_labels not in (1, 2, 3):

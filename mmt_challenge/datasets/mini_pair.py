@@ -47,12 +47,12 @@ Layout written under ``out_dir`` (as the mini M-MiT's)::
 """
 from __future__ import annotations
 
-import numbers
 import os
 from typing import NamedTuple, Union
 
 import numpy as np
 
+from ..utils.checks import check_int
 from .generation import DatasetSpec, generate_dataset
 from .mini_dataset import MINI_CLASSES, render_scene, sample_scene
 
@@ -122,10 +122,12 @@ def sample_pair_scene(rng: np.random.Generator,
         the mini M-MiT labels of the scene it was drawn as (empty for
         ``grey_still_shape``).
     """
-    if isinstance(label, bool) or not (isinstance(label, numbers.Integral)
-                                       and 0 <= label < len(PAIR_CLASSES)):
-        raise ValueError(f'label must be a class index in [0, '
-                         f'{len(PAIR_CLASSES)}), got {label!r}')
+    check_int(
+        label,
+        'label',
+        min_val=0,
+        max_val=len(PAIR_CLASSES),
+        include_boundaries='left')
     related = PAIR_CLASSES[label].related
     if related:
         primary = _MINI_INDEX[related[int(rng.integers(len(related)))]]

@@ -254,14 +254,14 @@ def test_overwrite_spares_foreign_directory(tmp_path):
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
-    (dict(num_train=-1), ValueError, 'num_train must be >= 0, got -1'),
+    (dict(num_train=-1), ValueError, 'num_train must be non-negative, got -1'),
     (dict(num_val=1.5), TypeError, 'num_val must be an int, got 1.5'),
     (dict(size=8), ValueError, 'size must be >= 32, got 8'),
     (dict(size=33), ValueError, 'size must be even'),
     (dict(size=48), ValueError, 'decord 0.6.0 misreads those), got 48'),
     (dict(size=True), TypeError, 'size must be an int, got True'),
     (dict(num_frames=1), ValueError, 'num_frames must be >= 2, got 1'),
-    (dict(seed=-2), ValueError, 'seed must be >= 0, got -2'),
+    (dict(seed=-2), ValueError, 'seed must be non-negative, got -2'),
     (dict(fps=0), ValueError, 'fps must be positive and finite, got 0'),
     (dict(fps='10'), TypeError, "fps must be a number, got '10'"),
 ])
@@ -272,7 +272,7 @@ def test_bad_arguments(tmp_path, kwargs, error, match):
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(primary=NUM_CLASSES), 'primary must be a class index'),
+    (dict(primary=NUM_CLASSES), r'primary must be in \[0, 14\), got 14'),
     (dict(num_labels=4), 'num_labels must be 1, 2 or 3, got 4'),
     (dict(size=16), 'size must be >= 32, got 16'),
 ])

@@ -69,9 +69,9 @@ def test_scenes_show_one_object_of_a_related_class(label):
 
 
 def test_sample_pair_scene_rejects_bad_labels():
-    with pytest.raises(ValueError, match=r'class index in \[0, 8\)'):
+    with pytest.raises(ValueError, match=r'label must be in \[0, 8\), got 8'):
         sample_pair_scene(np.random.default_rng(0), 8)
-    with pytest.raises(ValueError, match='class index'):
+    with pytest.raises(TypeError, match='label must be an int, got True'):
         sample_pair_scene(np.random.default_rng(0), True)
 
 
@@ -166,7 +166,7 @@ def test_overwrite_rules(tiny_pair, tmp_path):
     (dict(size=48), ValueError, 'not one of'),
     (dict(size=33), ValueError, 'even'),
     (dict(size=30), ValueError, 'size must be >= 32'),
-    (dict(num_train=-1), ValueError, 'num_train must be >= 0'),
+    (dict(num_train=-1), ValueError, 'num_train must be non-negative'),
     (dict(num_frames=1.5), TypeError, 'num_frames must be an int'),
     (dict(fps=0), ValueError, 'fps must be positive'),
     (dict(fps='10'), TypeError, 'fps must be a number'),
