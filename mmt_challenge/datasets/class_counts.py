@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..utils.checks import check_positive_int
 from .annotations import (VideoAnnotation, atomic_write_text, read_list_file,
                           read_mmit_csv)
 
@@ -49,21 +50,12 @@ def count_classes(records: Sequence[VideoAnnotation],
             raise ValueError('cannot infer num_classes from an annotation '
                              'without labels; pass num_classes')
         num_classes = int(labels.max()) + 1
-    _check_num_classes(num_classes)
+    check_positive_int(num_classes, 'num_classes')
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         bad = labels[(labels < 0) | (labels >= num_classes)][0]
         raise ValueError(
             f'label {int(bad)} is out of range [0, {num_classes})')
     return np.bincount(labels, minlength=num_classes).astype(np.int64)
-
-
-def _check_num_classes(num_classes) -> None:
-    if isinstance(num_classes, bool) or not isinstance(num_classes,
-                                                       (int, np.integer)):
-        raise TypeError(f'num_classes must be an int, got '
-                        f'{type(num_classes).__name__}')
-    if num_classes < 1:
-        raise ValueError(f'num_classes must be positive, got {num_classes}')
 
 
 def _detect_format(path: str) -> str:
@@ -116,7 +108,7 @@ def read_class_counts(path: str,
     if not counts:
         raise ValueError(f'{path}: the file holds no class counts')
     if num_classes is not None:
-        _check_num_classes(num_classes)
+        check_positive_int(num_classes, 'num_classes')
         if len(counts) != num_classes:
             raise ValueError(f'{path}: {len(counts)} class counts, expected '
                              f'num_classes={num_classes}')
@@ -144,7 +136,7 @@ def load_class_counts(path: str,
         raise ValueError(f'fmt must be one of {CLASS_COUNT_FORMATS}, got '
                          f'{fmt!r}')
     if num_classes is not None:
-        _check_num_classes(num_classes)
+        check_positive_int(num_classes, 'num_classes')
     if not osp.isfile(path):
         raise FileNotFoundError(f'Class counts source not found: {path}')
     if fmt == 'auto':

@@ -1,6 +1,5 @@
 """Datasets with their own label spaces, concatenated for co-training."""
 import bisect
-import numbers
 import re
 from typing import Sequence, Union
 
@@ -8,6 +7,8 @@ import numpy as np
 import torch
 from mmaction.registry import DATASETS
 from torch.utils.data import Dataset
+
+from ..utils.checks import check_int, check_positive_int
 
 __all__ = ['MultiSourceDataset', 'label_to_target']
 
@@ -105,11 +106,8 @@ class MultiSourceDataset(Dataset):
                     f'got {name!r}')
             if name in names:
                 raise ValueError(f'source name {name!r} appears twice')
-            classes = source['num_classes']
-            if isinstance(classes, bool) or not isinstance(
-                    classes, numbers.Integral) or classes < 1:
-                raise ValueError(f'source {name!r}: num_classes must be a '
-                                 f'positive int, got {classes!r}')
+            classes = check_positive_int(source['num_classes'],
+                                         f'source {name!r}: num_classes')
             dataset = source['dataset']
             if isinstance(dataset, dict):
                 dataset = DATASETS.build(dataset)
@@ -145,8 +143,7 @@ class MultiSourceDataset(Dataset):
 
     def locate(self, idx: int) -> tuple:
         """``(source index, index within the source)`` of sample ``idx``."""
-        if isinstance(idx, bool) or not isinstance(idx, numbers.Integral):
-            raise TypeError(f'index must be an int, got {idx!r}')
+        check_int(idx, 'index')
         if not 0 <= idx < len(self):
             raise IndexError(f'index {idx} out of range for a dataset of '
                              f'{len(self)} samples')

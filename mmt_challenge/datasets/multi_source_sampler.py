@@ -1,12 +1,13 @@
 """Sampling of concatenated sources in proportion to size times a replica."""
 import math
-import numbers
 from typing import Dict, Iterator, List, Optional, Sequence, Sized, Union
 
 import torch
 from mmaction.registry import DATA_SAMPLERS
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
+
+from ..utils.checks import check_non_negative
 
 __all__ = ['MultiSourceSampler']
 
@@ -158,11 +159,6 @@ def _resolve_replicas(replicas, dataset: Sized, num_sources: int) -> tuple:
     if len(replicas) != num_sources:
         raise ValueError(f'{len(replicas)} replica factors for '
                          f'{num_sources} sources')
-    for i, value in enumerate(replicas):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f'replica factor {i} must be a number, got '
-                            f'{value!r}')
-        if not 0 <= value < math.inf:
-            raise ValueError(f'replica factor {i} must be non-negative and '
-                             f'finite, got {value!r}')
-    return tuple(float(value) for value in replicas)
+    return tuple(
+        check_non_negative(value, f'replica factor {i}')
+        for i, value in enumerate(replicas))

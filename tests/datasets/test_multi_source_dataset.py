@@ -142,7 +142,7 @@ def test_a_source_without_packed_labels():
       dict(name='a', num_classes=2, dataset=FakeSource([0]))], ValueError,
      'appears twice'),
     ([dict(name='a', num_classes=0, dataset=FakeSource([0]))], ValueError,
-     'positive int'),
+     "source 'a': num_classes must be positive, got 0"),
     ([dict(name='a', num_classes=2, dataset=FakeSource([]))], ValueError,
      "source 'a' is empty"),
 ])
