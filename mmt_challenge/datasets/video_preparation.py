@@ -26,6 +26,7 @@ from mmengine.logging import print_log
 from mmengine.utils import track_parallel_progress, track_progress
 
 from ..utils import atomic_write_text
+from ..utils.checks import check_positive_int
 from .annotations import read_mmit_csv
 
 __all__ = ['even_size', 'prepare_video', 'prepare_videos']
@@ -153,10 +154,9 @@ def prepare_videos(csv_path: str,
         list[tuple[str, str]]: ``(video id, reason)`` of the videos not
         written.
     """
-    for name, value in (('fps', fps), ('short_side', short_side),
-                        ('workers', workers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f'{name} must be a positive int, got {value!r}')
+    check_positive_int(fps, 'fps')
+    check_positive_int(short_side, 'short_side')
+    check_positive_int(workers, 'workers')
     records = read_mmit_csv(csv_path, allow_unlabelled=True)
     tasks = [(osp.join(src_root, r.video_id), osp.join(dst_root, r.video_id),
               fps, short_side) for r in records]
