@@ -12,13 +12,17 @@ scale and for the scales fused when the list has labels. Distributed:
 (videos sharded over ranks and gathered; rank 0 writes the file).
 """
 import argparse
+import os.path as osp
 
 from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
 from mmt_challenge.engine import finish_distributed, init_distributed
-from mmt_challenge.engine.cli import add_launch_args, parse_launch_args
+from mmt_challenge.engine.cli import (add_launch_args,
+                                      merge_runner_cfg_options,
+                                      parse_launch_args)
 from mmt_challenge.testing import run_dense_test
+from mmt_challenge.utils import check_outputs_not_inputs, check_suffix
 
 
 def parse_args():
@@ -70,15 +74,27 @@ def parse_args():
 
 def merge_args(cfg, args):
     """Merge the command line into the config."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_runner_cfg_options(cfg, args.cfg_options)
     cfg.launcher = args.launcher
     return cfg
+
+
+def check_paths(cfg, args):
+    """Fail fast: a .npz score file that overwrites no input."""
+    check_suffix(args.out, '.npz', '--out')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    check_outputs_not_inputs(
+        {'--out': args.out},
+        {'config': args.config, 'checkpoint': args.checkpoint,
+         'test list': args.ann or cfg.test_dataloader.dataset.get('ann_file'),
+         'label map': args.label_map})
 
 
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_paths(cfg, args)
     if cfg.launcher != 'none':
         from mmengine.dist import init_dist, is_distributed
         init_distributed(cfg.launcher)

@@ -4,14 +4,17 @@ Prints the config's test metrics (sample / macro / micro mAP for the M-MiT
 configs). The mmengine / MMAction2 ``tools/test.py`` interface.
 """
 import argparse
+import os
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import finish_distributed, init_distributed
-from mmt_challenge.engine.cli import (add_launch_args, parse_launch_args,
-                                      set_work_dir)
+from mmt_challenge.engine import (build_runner, finish_distributed,
+                                  init_distributed)
+from mmt_challenge.engine.cli import (add_launch_args,
+                                      merge_runner_cfg_options,
+                                      parse_launch_args, set_work_dir)
+from mmt_challenge.utils import check_outputs_not_inputs, check_suffix
 
 
 def parse_args():
@@ -28,8 +31,6 @@ def parse_args():
 def merge_args(cfg, args):
     """Merge the command line into the config."""
     if args.dump is not None:
-        if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump must be a .pkl file, got {args.dump}')
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)
         evaluators = cfg.test_evaluator
         if not isinstance(evaluators, (list, tuple)):
@@ -38,16 +39,27 @@ def merge_args(cfg, args):
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_runner_cfg_options(cfg, args.cfg_options)
     return cfg
+
+
+def check_paths(cfg, args):
+    """Fail fast: the dump is a pickle and overwrites no input."""
+    check_suffix(args.dump, ('.pkl', '.pickle'), '--dump')
+    if not os.path.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    check_outputs_not_inputs(
+        {'--dump': args.dump},
+        {'config': args.config, 'checkpoint': args.checkpoint,
+         'test list': cfg.test_dataloader.dataset.get('ann_file')})
 
 
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_paths(cfg, args)
     init_distributed(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.test()
     finish_distributed()
 

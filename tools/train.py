@@ -6,12 +6,14 @@ The mmengine / MMAction2 ``tools/train.py`` interface; distributed with
 import argparse
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import finish_distributed, init_distributed
-from mmt_challenge.engine.cli import (add_launch_args, parse_launch_args,
-                                      set_work_dir)
+from mmt_challenge.engine import (build_runner, finish_distributed,
+                                  init_distributed)
+from mmt_challenge.engine.cli import (add_launch_args,
+                                      check_load_from_not_overwritten,
+                                      merge_runner_cfg_options,
+                                      parse_launch_args, set_work_dir)
 
 
 def parse_args():
@@ -81,16 +83,16 @@ def merge_args(cfg, args):
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_runner_cfg_options(cfg, args.cfg_options)
     return cfg
 
 
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_load_from_not_overwritten(cfg)
     init_distributed(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     finish_distributed()
 

@@ -11,6 +11,7 @@ from typing import List, Optional, Tuple
 from mmengine.logging import print_log
 from mmengine.utils import track_parallel_progress, track_progress
 
+from ..utils import check_no_whitespace, check_outputs_not_inputs
 from .annotations import (VideoAnnotation, atomic_write_text, read_mmit_csv,
                           write_list_file)
 
@@ -26,10 +27,14 @@ class BuildSummary:
         missing (list[str]): Video ids whose file does not exist.
         undecodable (list[tuple[str, str]]): Video ids decord cannot open,
             with the error message.
+        dropped_rows (list[tuple[VideoAnnotation, str]]): Every row left
+            out, whole, with its reason, in file order.
     """
     kept: int = 0
     missing: List[str] = field(default_factory=list)
     undecodable: List[Tuple[str, str]] = field(default_factory=list)
+    dropped_rows: List[Tuple[VideoAnnotation, str]] = field(
+        default_factory=list)
 
     @property
     def dropped(self) -> int:
@@ -86,7 +91,8 @@ def build_list_file(csv_path: str,
         num_classes (int, optional): Check labels lie in ``[0, num_classes)``.
             Defaults to None.
         report_path (str, optional): Where to list the videos left out, one
-            per line as ``<video id>\\t<reason>``. Defaults to
+            per line as ``<the CSV row as it is>\\t<reason>``, so that no
+            label of the source is lost. Defaults to
             ``<out_path>.dropped.txt``.
         decode_check (bool): Open every video with decord, not only check it
             exists. Defaults to True.
@@ -100,8 +106,15 @@ def build_list_file(csv_path: str,
     Returns:
         BuildSummary: Counts and the videos left out.
     """
+    report_path = report_path or f'{out_path}.dropped.txt'
+    check_outputs_not_inputs({'the list file': out_path,
+                              'the dropped-videos report': report_path},
+                             {'source CSV': csv_path})
     records = read_mmit_csv(
         csv_path, num_classes=num_classes, allow_unlabelled=allow_unlabelled)
+    for record in records:  # before the (long) video checks
+        check_no_whitespace(record.video_id,
+                            f'{csv_path}, line {record.line}')
     tasks = [(osp.join(video_root, r.video_id), decode_check) for r in records]
     print_log(f'Checking {len(tasks)} videos of {csv_path}', logger='current')
     if workers > 1:
@@ -116,15 +129,15 @@ def build_list_file(csv_path: str,
             kept.append(record)
         if reason is None:
             continue
+        summary.dropped_rows.append((record, reason))
         if reason == 'missing':
             summary.missing.append(record.video_id)
         else:
             summary.undecodable.append((record.video_id, reason))
     summary.kept = write_list_file(out_path, kept)
 
-    report_path = report_path or f'{out_path}.dropped.txt'
-    report = [f'{vid}\tmissing' for vid in summary.missing]
-    report += [f'{vid}\t{reason}' for vid, reason in summary.undecodable]
+    report = [f'{record.text}\t{reason}'
+              for record, reason in summary.dropped_rows]
     atomic_write_text(report_path, ''.join(line + '\n' for line in report))
     print_log(
         f'{out_path}: kept {summary.kept} of {len(records)} videos; '

@@ -10,10 +10,14 @@ Two text formats carry the same records, ``(video id, class indices)``:
 Both readers check every line and raise ``ValueError`` naming the file and the
 line number: empty label lists (unless ``allow_unlabelled``), labels that are
 not integers or are out of ``[0, num_classes)``, repeated labels, duplicate
-video ids.
+video ids, absolute video paths and paths leaving the video root (``..``), a
+file in the other format. Files are UTF-8, with or without a byte order mark;
+another encoding is an error that names it (or the first undecodable line).
+A file without any video is an error.
 """
 import os.path as osp
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -36,10 +40,66 @@ class VideoAnnotation:
         labels (tuple[int]): 0-based class indices, empty for unlabelled
             (test) videos.
         line (int): 1-based line number in the file it was read from.
+        text (str): That line as it is in the file (without the line end),
+            kept so that reports of left-out videos keep the whole row.
     """
     video_id: str
     labels: Tuple[int, ...]
     line: int = 0
+    text: str = field(default='', compare=False, repr=False)
+
+
+# Byte order marks of encodings other than UTF-8 (UTF-32 before UTF-16: the
+# UTF-32 LE mark starts with the UTF-16 LE one).
+_FOREIGN_BOMS = ((b'\xff\xfe\x00\x00', 'UTF-32'),
+                 (b'\x00\x00\xfe\xff', 'UTF-32'), (b'\xff\xfe', 'UTF-16'),
+                 (b'\xfe\xff', 'UTF-16'))
+_UTF8_BOM = b'\xef\xbb\xbf'
+
+
+def _decoded_lines(path: str) -> List[Tuple[int, str]]:
+    """The file's lines as ``(line number, text)``: UTF-8, with or without a
+    byte order mark; any other encoding is an error naming the line."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    for bom, name in _FOREIGN_BOMS:
+        if data.startswith(bom):
+            raise ValueError(f'{path} is encoded as {name} (byte order mark '
+                             f'{bom.hex(" ")}); save it as UTF-8')
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM):]
+    lines = []
+    for line_no, raw in enumerate(data.splitlines(), start=1):
+        try:
+            lines.append((line_no, raw.decode('utf-8')))
+        except UnicodeDecodeError as e:
+            raise ValueError(
+                f'{path}, line {line_no}: not UTF-8 (byte '
+                f'0x{raw[e.start]:02x} at column {e.start + 1}); save the '
+                'file as UTF-8') from None
+    return lines
+
+
+def _check_relative(video_id: str, where: str) -> None:
+    """Video ids are paths inside the video root."""
+    if osp.isabs(video_id) or video_id.startswith(('/', '\\')):
+        raise ValueError(f'{where}: video path {video_id!r} is absolute; '
+                         'paths are relative to the video root')
+    if '..' in re.split(r'[/\\]', video_id):
+        raise ValueError(f'{where}: video path {video_id!r} contains "..": '
+                         'paths must stay inside the video root')
+
+
+def _format_hint(path: str, delimiter: str, line: str) -> str:
+    """Why a row has no labels when the file is in the other format."""
+    if delimiter == ',' and ',' not in line and len(line.split()) > 1:
+        return (' (the line is space-separated: an MMAction2 list file, not '
+                'an M-MiT CSV?)')
+    if delimiter != ',' and ',' in line and len(line.split()) == 1:
+        return (' (the line is comma-separated: an M-MiT CSV, not an '
+                'MMAction2 list file? CSVs are read as such by their .csv '
+                'name)')
+    return ''
 
 
 def _parse_rows(path: str, delimiter: str, num_classes: Optional[int],
@@ -48,43 +108,50 @@ def _parse_rows(path: str, delimiter: str, num_classes: Optional[int],
         raise FileNotFoundError(f'Annotation file not found: {path}')
     records: List[VideoAnnotation] = []
     first_line_of = {}
-    with open(path, encoding='utf-8') as f:
-        for line_no, raw in enumerate(f, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            fields = line.split(delimiter) if delimiter != ' ' else line.split()
-            video_id = fields[0].strip()
-            label_fields = [x.strip() for x in fields[1:] if x.strip()]
-            where = f'{path}, line {line_no}'
-            if not video_id:
-                raise ValueError(f'{where}: empty video path')
-            if not label_fields and not allow_unlabelled:
-                raise ValueError(f'{where}: video {video_id!r} has no labels')
-            labels = []
-            for field in label_fields:
-                try:
-                    label = int(field)
-                except ValueError:
-                    raise ValueError(f'{where}: label {field!r} of video '
-                                     f'{video_id!r} is not an integer') from None
-                if label < 0 or (num_classes is not None
-                                 and label >= num_classes):
-                    bound = (f'[0, {num_classes})'
-                             if num_classes is not None else '>= 0')
-                    raise ValueError(
-                        f'{where}: label {label} of video {video_id!r} is out '
-                        f'of range {bound}')
-                labels.append(label)
-            if len(set(labels)) != len(labels):
+    for line_no, raw in _decoded_lines(path):
+        line = raw.strip()
+        if not line:
+            continue
+        fields = line.split(delimiter) if delimiter != ' ' else line.split()
+        video_id = fields[0].strip()
+        label_fields = [x.strip() for x in fields[1:] if x.strip()]
+        where = f'{path}, line {line_no}'
+        if not video_id:
+            raise ValueError(f'{where}: empty video path')
+        hint = _format_hint(path, delimiter, line)
+        if hint and not label_fields:
+            raise ValueError(f'{where}: video {video_id!r} has no labels'
+                             f'{hint}')
+        _check_relative(video_id, where)
+        if not label_fields and not allow_unlabelled:
+            raise ValueError(f'{where}: video {video_id!r} has no labels')
+        labels = []
+        for field_ in label_fields:
+            try:
+                label = int(field_)
+            except ValueError:
+                raise ValueError(f'{where}: label {field_!r} of video '
+                                 f'{video_id!r} is not an integer') from None
+            if label < 0 or (num_classes is not None and label >= num_classes):
+                bound = (f'[0, {num_classes})'
+                         if num_classes is not None else '>= 0')
                 raise ValueError(
-                    f'{where}: video {video_id!r} repeats a label: {labels}')
-            if video_id in first_line_of:
-                raise ValueError(
-                    f'{where}: duplicate video {video_id!r} (first on line '
-                    f'{first_line_of[video_id]})')
-            first_line_of[video_id] = line_no
-            records.append(VideoAnnotation(video_id, tuple(labels), line_no))
+                    f'{where}: label {label} of video {video_id!r} is out '
+                    f'of range {bound}')
+            labels.append(label)
+        if len(set(labels)) != len(labels):
+            raise ValueError(
+                f'{where}: video {video_id!r} repeats a label: {labels}')
+        if video_id in first_line_of:
+            raise ValueError(
+                f'{where}: duplicate video {video_id!r} (first on line '
+                f'{first_line_of[video_id]})')
+        first_line_of[video_id] = line_no
+        records.append(
+            VideoAnnotation(video_id, tuple(labels), line_no, raw.rstrip(
+                '\r\n')))
+    if not records:
+        raise ValueError(f'{path} lists no videos (the file is empty)')
     return records
 
 

@@ -11,6 +11,7 @@ from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
 from .annotations import read_list_file, read_mmit_csv
+from .sample_seeding import SampleKey, seeded_randomness
 
 # A failure inside these transforms means the video file is bad; a failure
 # anywhere else is a bug in the pipeline and must surface.
@@ -34,6 +35,12 @@ class MultiLabelVideoDataset(VideoDataset):
     instead, up to ``max_refetch`` times. Errors outside the decoding
     transforms are pipeline bugs and are raised.
 
+    Indexed with a :class:`~mmt_challenge.datasets.sample_seeding.SampleKey`
+    (what :class:`~mmt_challenge.engine.RNGStateHook` makes the training
+    sampler yield), a sample's random augmentation is drawn from generators
+    seeded by that key, so it is the same whichever dataloader worker
+    draws it: resuming is then exact with workers.
+
     Args:
         ann_file (str): List file or M-MiT CSV.
         pipeline (list[dict | callable]): Data transforms.
@@ -44,6 +51,8 @@ class MultiLabelVideoDataset(VideoDataset):
             they get an all-zero target). Defaults to False.
         **kwargs: Passed to :class:`mmaction.datasets.VideoDataset`.
     """
+
+    accepts_sample_keys = True
 
     def __init__(self,
                  ann_file: str,
@@ -110,6 +119,14 @@ class MultiLabelVideoDataset(VideoDataset):
             f'{len(self.bad_videos)} bad video(s) so far in this process',
             logger='current',
             level=logging.WARNING)
+
+    def __getitem__(self, idx: Union[int, SampleKey]) -> Any:
+        """The sample ``idx``; with a ``SampleKey``, its random draws come
+        from generators seeded by the key."""
+        if isinstance(idx, SampleKey):
+            with seeded_randomness(idx):
+                return super().__getitem__(idx.index)
+        return super().__getitem__(idx)
 
     def prepare_data(self, idx: int) -> Any:
         """Pipeline output for ``idx``, or for a substitute if it is bad."""

@@ -1,9 +1,15 @@
-"""Training helpers: model wrapper, distributed launch setup, hooks."""
+"""Training helpers: model wrapper, distributed launch setup, checkpoint
+fitting, hooks."""
+from .checkpoint import (CheckpointMismatchError, FitCheckingRunner,
+                         LoadFromOptions, build_runner,
+                         load_fitting_checkpoint, read_checkpoint)
 from .distributed import (DeviceAgnosticDDP, finish_distributed,
                           init_distributed)
 from .hooks import RNGStateHook
 
 __all__ = [
     'DeviceAgnosticDDP', 'init_distributed', 'finish_distributed',
-    'RNGStateHook'
+    'RNGStateHook', 'CheckpointMismatchError', 'FitCheckingRunner',
+    'LoadFromOptions', 'build_runner', 'load_fitting_checkpoint',
+    'read_checkpoint'
 ]

@@ -18,9 +18,9 @@ from mmengine.config import Config
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import load_checkpoint
 
 from ..datasets import labels_to_multi_hot, read_label_map, read_list_file
+from ..engine.checkpoint import load_fitting_checkpoint
 from ..evaluation import map_metrics
 from ..structures import ScoreFile, make_meta, save_score_file
 from .dense_tester import DenseTester
@@ -82,7 +82,8 @@ def build_recognizer(cfg: Config,
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        load_fitting_checkpoint(
+            model, checkpoint, config_name=getattr(cfg, 'filename', None))
     model = revert_sync_batchnorm(model)  # SyncBN needs a process group
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'

@@ -9,7 +9,7 @@ def test_build_list_file_drops_missing_and_broken(tmp_path, video_factory):
     video_factory('training/good2.mp4')
     csv = tmp_path / 'trainingSet.csv'
     csv.write_text('training/good1.mp4,0,2\n'
-                   'training/missing.mp4,1\n'
+                   'training/missing.mp4,1, 3\n'
                    'training/broken.mp4,1\n'
                    'training/good2.mp4,3\n')
     out = tmp_path / 'lists' / 'train.txt'
@@ -23,8 +23,9 @@ def test_build_list_file_drops_missing_and_broken(tmp_path, video_factory):
     assert summary.dropped == 2
     report = (tmp_path / 'lists' / 'train.txt.dropped.txt').read_text()
     lines = report.splitlines()
-    assert lines[0] == 'training/missing.mp4\tmissing'
-    assert lines[1].startswith('training/broken.mp4\tundecodable: ')
+    # Each left-out row whole, as in the CSV (labels included), then why.
+    assert lines[0] == 'training/missing.mp4,1, 3\tmissing'
+    assert lines[1].startswith('training/broken.mp4,1\tundecodable: ')
     assert len(lines) == 2
 
 

@@ -10,6 +10,8 @@ from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from ...datasets.sample_seeding import KeyedSampler
+
 __all__ = ['RNGStateHook', 'get_rng_state', 'set_rng_state']
 
 CHECKPOINT_KEY = 'rng_state'
@@ -89,14 +91,24 @@ class RNGStateHook(Hook):
     ranks share their states after every training iteration and before
     validation (an ``all_gather_object`` of about 10 kB).
 
-    Resumption is exact (deterministic mode, same number of ranks) for
-    epoch-based loops whose training dataloader runs the pipeline in the
-    main process (``num_workers=0``) or in workers that restart each epoch
-    (``persistent_workers=False``, which mmengine's ``worker_init_fn``
-    seeds the same way every epoch). Persistent workers keep their own
-    states, which no checkpoint holds, and ``IterBasedTrainLoop`` re-runs
-    the pipeline on the batches it skips when it resumes: there the model's
-    randomness resumes, the augmentation's does not.
+    With workers, the dataloader processes' own random states are in no
+    checkpoint, so before training the hook keys the training sampler
+    (:class:`~mmt_challenge.datasets.sample_seeding.KeyedSampler`): each
+    sample's augmentation is drawn from generators seeded by the run's
+    seed, the rank, the epoch and the sample's position in the epoch's
+    order, whichever worker draws it. The dataloader also gets its own
+    generator for its workers' base seeds, so that starting persistent
+    workers at another epoch (as a resumed run does) leaves the main
+    process's torch stream alone. This needs a dataset that accepts the
+    keys (``accepts_sample_keys``, e.g. ``MultiLabelVideoDataset``);
+    with another dataset and workers, a warning says that the augmentation
+    will not resume exactly.
+
+    Resumption is then exact (deterministic mode, same number of ranks)
+    for epoch-based loops with any number of dataloader workers,
+    persistent or not. Not covered: a different number of processes after
+    the resume (the random states are per rank; the run is seeded afresh
+    with a warning), and iteration-based loops are not tested.
 
     .. code-block:: python
 
@@ -139,7 +151,9 @@ class RNGStateHook(Hook):
         self._loaded = checkpoint.get(CHECKPOINT_KEY)
 
     def before_train(self, runner) -> None:
-        """Restore this rank's states when the training resumes mid-way."""
+        """Key the training samples; restore this rank's states when the
+        training resumes mid-way."""
+        _key_training_samples(runner)
         states, self._loaded = self._loaded, None
         if runner.iter == 0:
             return  # a fresh run, or weights loaded with `load_from`
@@ -181,6 +195,33 @@ class RNGStateHook(Hook):
         if self._before_val is not None:
             state, self._before_val = self._before_val, None
             set_rng_state(state)
+
+
+def _key_training_samples(runner) -> None:
+    """Make the training dataloader yield :class:`SampleKey` s (see
+    :class:`RNGStateHook`)."""
+    loop = getattr(runner, 'train_loop', None)
+    dataloader = getattr(loop, 'dataloader', None)
+    dataset = getattr(dataloader, 'dataset', None)
+    batch_sampler = getattr(dataloader, 'batch_sampler', None)
+    if (not getattr(dataset, 'accepts_sample_keys', False)
+            or not hasattr(batch_sampler, 'sampler')):
+        if getattr(dataloader, 'num_workers', 0) > 0:
+            print_log(
+                f'{type(dataset).__name__} does not take per-sample seeds '
+                '(accepts_sample_keys): with dataloader workers, a resumed '
+                'run will not augment as an uninterrupted one',
+                logger='current',
+                level=logging.WARNING)
+        return
+    if isinstance(batch_sampler.sampler, KeyedSampler):
+        return
+    batch_sampler.sampler = KeyedSampler(
+        batch_sampler.sampler, runner.seed, get_rank(),
+        epoch=lambda: runner.epoch)
+    # Worker base seeds from their own generator, not from the main
+    # process's torch stream (which dropout continues after a resume).
+    dataloader.generator = torch.Generator().manual_seed(runner.seed)
 
 
 def _share(state: dict) -> Optional[list]:
