@@ -1,0 +1,477 @@
+"""Challenge configs: a dataset, members, an ensemble and a submission.
+
+A challenge is an mmengine config file (``challenges/*.py``, so challenges
+inherit) with these variables::
+
+    work_dir = 'work_dirs/my_challenge'    # default work_dirs/<file name>
+    data = dict(
+        label_map='data/my/classes.txt',  # one class name per line
+        num_classes=None,                 # optional, checked against it
+        train=dict(csv='data/my/train.csv', videos='data/my/videos'),
+        val=dict(csv='data/my/val.csv', videos='data/my/videos'),
+        test=dict(csv='data/my/test.csv', videos='data/my/videos'),
+        # optional: re-encode every split (tools/prepare_videos.py)
+        prepare=dict(fps=30, short_side=320, workers=8),
+        # optional: generate the mini M-MiT first (tools/make_mini_dataset.py)
+        generate=None,
+        workers=1)                        # processes of the decode checks
+    members = [
+        dict(name='TSM', config='configs/tsm/....py',
+             cfg_options={'train_cfg.max_epochs': 10},       # optional
+             dense_test=dict(scales=[224, 256], num_clips=4),  # optional
+             load_from=None),             # optional: fine-tune from it
+        dict(name='TSN', config='configs/tsn/....py',
+             checkpoint='work_dirs/tsn/epoch_50.pth'),  # trained: test only
+        dict(name='X', score_files=dict(val='x_val.npz', test='x_test.npz')),
+    ]
+    member_defaults = dict(cfg_options={}, dense_test={})  # under every member
+    train = dict(seed=0)
+    ensemble = dict(recipe='ensembles/....py')  # or fusion=, search=, ...
+    submission = dict(formats=['top5'], file='submissions/my_{format}.txt')
+    report = dict(class_group=None, baselines=[])
+
+A split's ``list`` (the MMAction2 list file the data stage writes) defaults
+to ``<work_dir>/data/<split>_list.txt``. Member configs stay dataset-agnostic:
+:func:`member_overrides` injects the challenge's classes, lists, videos and
+class counts into each (see ``docs/challenges.md``).
+"""
+import math
+import pprint
+import os.path as osp
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from mmengine.config import Config
+
+from ..datasets import read_label_map
+
+__all__ = [
+    'SPLITS', 'SplitData', 'ChallengeMember', 'Challenge', 'load_challenge',
+    'member_overrides', 'scaled_bce_scale'
+]
+
+SPLITS = ('train', 'val', 'test')
+_TOP_KEYS = {
+    'work_dir', 'data', 'members', 'member_defaults', 'train', 'ensemble',
+    'submission', 'report'
+}
+_DATA_KEYS = {'label_map', 'num_classes', 'prepare', 'generate', 'workers',
+              *SPLITS}
+_SPLIT_KEYS = {'csv', 'videos', 'list'}
+_MEMBER_KEYS = {
+    'name', 'config', 'cfg_options', 'dense_test', 'load_from', 'checkpoint',
+    'score_files', 'dir'
+}
+_DENSE_KEYS = {'scales', 'num_clips', 'num_crops', 'batch_views'}
+_PREPARE_KEYS = {'fps', 'short_side', 'workers', 'out'}
+_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
+# The datasets whose ann_file / data_prefix / num_classes the challenge sets.
+_VIDEO_DATASETS = ('MultiLabelVideoDataset', 'VideoDataset')
+# Losses with a class-balance option (class_weight_mode + counts).
+_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+@dataclass(frozen=True)
+class SplitData:
+    """One split of a challenge's data.
+
+    Args:
+        csv (str): The M-MiT-style CSV (``path,idx,idx``; the test CSV may
+            hold paths only).
+        videos (str): The folder the CSV's paths start from.
+        list_file (str): The MMAction2 list file the data stage writes.
+        prepared (str, optional): The re-encoded copy of ``videos``, when
+            the challenge prepares its videos. Defaults to None.
+    """
+    csv: str
+    videos: str
+    list_file: str
+    prepared: Optional[str] = None
+
+    @property
+    def video_root(self) -> str:
+        """Where members read the videos."""
+        return self.prepared or self.videos
+
+
+@dataclass(frozen=True)
+class ChallengeMember:
+    """One member of a challenge.
+
+    Args:
+        name (str): Unique; names the member in tables and the recipe.
+        config (str, optional): Its member config (``configs/...``).
+        cfg_options (dict): ``--cfg-options`` of its training and dense
+            test. Defaults to an empty dict.
+        dense_test (dict): ``scales``, ``num_clips``, ``num_crops``,
+            ``batch_views`` for ``tools/dense_test.py``. Defaults to an
+            empty dict (the config's protocol).
+        load_from (str, optional): Checkpoint to fine-tune from.
+        checkpoint (str, optional): A trained checkpoint: no training.
+        score_files (dict, optional): ``{'val': path, 'test': path}`` of a
+            member tested elsewhere: no training, no dense test.
+        dir (str): Its folder name under the work dir.
+    """
+    name: str
+    config: Optional[str] = None
+    cfg_options: Dict[str, Any] = field(default_factory=dict)
+    dense_test: Dict[str, Any] = field(default_factory=dict)
+    load_from: Optional[str] = None
+    checkpoint: Optional[str] = None
+    score_files: Optional[Dict[str, str]] = None
+    dir: str = ''
+
+    @property
+    def trains(self) -> bool:
+        return self.score_files is None and self.checkpoint is None
+
+    @property
+    def tests(self) -> bool:
+        return self.score_files is None
+
+
+@dataclass
+class Challenge:
+    """A loaded, checked challenge config (see the module docstring)."""
+    name: str
+    path: str
+    work_dir: str
+    label_map: str
+    stated_num_classes: Optional[int]
+    splits: Dict[str, SplitData]
+    members: List[ChallengeMember]
+    prepare: Optional[Dict[str, Any]] = None
+    generate: Optional[Dict[str, Any]] = None
+    workers: int = 1
+    seed: Optional[int] = 0
+    ensemble: Dict[str, Any] = field(default_factory=dict)
+    submission: Dict[str, Any] = field(default_factory=dict)
+    report: Dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- data
+    def num_classes(self) -> Optional[int]:
+        """From the label map when it exists (checked against a stated
+        number), else the stated number, else None."""
+        if osp.isfile(self.label_map):
+            count = len(read_label_map(self.label_map))
+            if self.stated_num_classes not in (None, count):
+                raise ValueError(
+                    f'{self.path}: data.num_classes is '
+                    f'{self.stated_num_classes} but {self.label_map} names '
+                    f'{count} classes')
+            return count
+        return self.stated_num_classes
+
+    @property
+    def class_counts_file(self) -> str:
+        return osp.join(self.work_dir, 'data', 'train_class_counts.txt')
+
+    # ------------------------------------------------------------- members
+    def member(self, name: str) -> ChallengeMember:
+        for member in self.members:
+            if member.name == name:
+                return member
+        raise KeyError(f'{self.path}: no member named {name!r}')
+
+    def member_dir(self, member: ChallengeMember) -> str:
+        return osp.join(self.work_dir, member.dir)
+
+    def member_config(self, member: ChallengeMember) -> str:
+        """The generated config: the member config with the data injected."""
+        return osp.join(self.work_dir, 'configs', f'{member.dir}.py')
+
+    def score_file(self, member: ChallengeMember, split: str) -> str:
+        """The member's scores of ``split`` as its dense test writes them
+        (or as given), before the test split's prior fill."""
+        if member.score_files is not None:
+            return member.score_files[split]
+        return osp.join(self.member_dir(member), f'scores_{split}.npz')
+
+    def filled_test_file(self, member: ChallengeMember) -> str:
+        """Every test video scored: the prior fill's output."""
+        return osp.join(self.member_dir(member), 'scores_test_filled.npz')
+
+    # ------------------------------------------------------------ ensemble
+    @property
+    def ensemble_dir(self) -> str:
+        return osp.join(self.work_dir, 'ensemble')
+
+    def submission_file(self, fmt: str) -> str:
+        return self.submission['file'].format(format=fmt, name=self.name)
+
+
+def _where(path: str, what: str) -> str:
+    return f'{path}: {what}'
+
+
+def _check_keys(value: Any, allowed: set, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f'{what} must be a dict, got {value!r}')
+    unknown = set(value) - allowed
+    if unknown:
+        raise ValueError(f'{what}: unknown key(s) {sorted(unknown)}; allowed: '
+                         f'{sorted(allowed)}')
+    return dict(value)
+
+
+def _positive_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f'{what} must be a positive int, got {value!r}')
+    return value
+
+
+def _path(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f'{what} must be a path, got {value!r}')
+    return value
+
+
+def _splits(path: str, data: dict, work_dir: str,
+            prepare: Optional[dict]) -> Dict[str, SplitData]:
+    splits = {}
+    for split in SPLITS:
+        where = f'{path}: data.{split}'
+        if split not in data:
+            raise ValueError(f'{where} is missing (csv and videos)')
+        spec = _check_keys(data[split], _SPLIT_KEYS, where)
+        csv = _path(spec.get('csv'), f'{where}.csv')
+        videos = _path(spec.get('videos'), f'{where}.videos')
+        list_file = spec.get('list') or osp.join(work_dir, 'data',
+                                                 f'{split}_list.txt')
+        prepared = None
+        if prepare is not None:
+            prepared = osp.join(
+                prepare.get('out') or osp.join(work_dir, 'videos'), split)
+        splits[split] = SplitData(csv, videos, list_file, prepared)
+    return splits
+
+
+def _member(path: str, index: int, cfg: Any,
+            defaults: dict) -> ChallengeMember:
+    where = f'{path}: members[{index}]'
+    cfg = _check_keys(cfg, _MEMBER_KEYS, where)
+    name = cfg.get('name')
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f'{where}: name must be letters, digits and _.+- '
+                         f'only, got {name!r}')
+    where = f'{path}: member {name!r}'
+    config = cfg.get('config')
+    score_files = cfg.get('score_files')
+    if score_files is not None:
+        score_files = _check_keys(score_files, {'val', 'test'},
+                                  f'{where}: score_files')
+        if set(score_files) != {'val', 'test'}:
+            raise ValueError(f'{where}: score_files needs val and test')
+        for key in ('checkpoint', 'load_from', 'cfg_options', 'dense_test'):
+            if cfg.get(key):
+                raise ValueError(f'{where}: {key} has no use with '
+                                 'score_files (no training, no dense test)')
+    elif config is None:
+        raise ValueError(f'{where}: needs a config (to train or test it) or '
+                         'score_files')
+    if config is not None:
+        _path(config, f'{where}: config')
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'{where}: config {config} not found')
+    if cfg.get('checkpoint') and cfg.get('load_from'):
+        raise ValueError(f'{where}: load_from (fine-tune) and checkpoint '
+                         '(already trained) exclude each other')
+    cfg_options = {**(defaults.get('cfg_options') or {}),
+                   **(cfg.get('cfg_options') or {})}
+    dense = {**(defaults.get('dense_test') or {}),
+             **(cfg.get('dense_test') or {})}
+    _check_keys(dense, _DENSE_KEYS, f'{where}: dense_test')
+    if score_files is not None:
+        cfg_options, dense = {}, {}
+    default_dir = (osp.splitext(osp.basename(config))[0]
+                   if config and score_files is None else name)
+    return ChallengeMember(
+        name=name,
+        config=config,
+        cfg_options=cfg_options,
+        dense_test=dense,
+        load_from=cfg.get('load_from'),
+        checkpoint=cfg.get('checkpoint'),
+        score_files=score_files,
+        dir=cfg.get('dir') or default_dir)
+
+
+def load_challenge(path: str,
+                   cfg_options: Optional[dict] = None) -> Challenge:
+    """Read and check a challenge config.
+
+    Args:
+        path (str): The challenge file (``challenges/*.py``).
+        cfg_options (dict, optional): Overrides, as ``--cfg-options``.
+            Defaults to None.
+
+    Returns:
+        Challenge: Every path resolved (relative paths stay relative to the
+        working directory, as in MMAction2's configs).
+
+    Raises:
+        ValueError: Naming the key or the member that is wrong.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    # Names starting with '_' are the config's own helpers.
+    cfg = {k: v for k, v in cfg.to_dict().items() if not k.startswith('_')}
+    name = osp.splitext(osp.basename(path))[0]
+    unknown = set(cfg) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f'{path}: unknown key(s) {sorted(unknown)}; '
+                         f'allowed: {sorted(_TOP_KEYS)}')
+    work_dir = cfg.get('work_dir') or osp.join('work_dirs', name)
+    data = _check_keys(cfg.get('data'), _DATA_KEYS, f'{path}: data')
+    prepare = data.get('prepare')
+    if prepare is not None:
+        prepare = _check_keys(prepare, _PREPARE_KEYS, f'{path}: data.prepare')
+        for key, default in (('fps', 30), ('short_side', 320), ('workers',
+                                                                 1)):
+            prepare[key] = _positive_int(
+                prepare.get(key, default), f'{path}: data.prepare.{key}')
+    num_classes = data.get('num_classes')
+    if num_classes is not None:
+        _positive_int(num_classes, f'{path}: data.num_classes')
+    members_cfg = cfg.get('members')
+    if not isinstance(members_cfg, (list, tuple)) or not members_cfg:
+        raise ValueError(f'{path}: members must be a non-empty list')
+    defaults = _check_keys(
+        cfg.get('member_defaults') or {}, {'cfg_options', 'dense_test'},
+        f'{path}: member_defaults')
+    members = [_member(path, i, m, defaults)
+               for i, m in enumerate(members_cfg)]
+    for attribute in ('name', 'dir'):
+        seen: Dict[str, str] = {}
+        for member in members:
+            value = getattr(member, attribute)
+            if value in seen:
+                raise ValueError(
+                    f'{path}: members {seen[value]!r} and {member.name!r} '
+                    f'share the {attribute} {value!r}' +
+                    ('; give one a dir=' if attribute == 'dir' else ''))
+            seen[value] = member.name
+    submission = dict(cfg.get('submission') or {})
+    submission.setdefault('formats', ['top5'])
+    submission.setdefault('file', osp.join('submissions',
+                                           f'{name}_{{format}}.txt'))
+    if len(submission['formats']) > 1 and '{format}' not in submission[
+            'file']:
+        raise ValueError(f'{path}: several submission formats need '
+                         "'{format}' in submission.file")
+    train = _check_keys(cfg.get('train') or {}, {'seed'}, f'{path}: train')
+    ensemble = dict(cfg.get('ensemble') or {})
+    if ensemble.get('recipe') and not osp.isfile(ensemble['recipe']):
+        raise FileNotFoundError(f'{path}: ensemble.recipe '
+                                f'{ensemble["recipe"]} not found')
+    return Challenge(
+        name=name,
+        path=path,
+        work_dir=work_dir,
+        label_map=_path(data.get('label_map'), f'{path}: data.label_map'),
+        stated_num_classes=num_classes,
+        splits=_splits(path, data, work_dir, prepare),
+        members=members,
+        prepare=prepare,
+        generate=data.get('generate'),
+        workers=_positive_int(data.get('workers', 1), f'{path}: data.workers'),
+        seed=train.get('seed', 0),
+        ensemble=ensemble,
+        submission=submission,
+        report=dict(cfg.get('report') or {}))
+
+
+# ---------------------------------------------------------------------------
+# Injection
+# ---------------------------------------------------------------------------
+def scaled_bce_scale(scale: float, config_classes: int,
+                     num_classes: int) -> float:
+    """The rule that carries a scaled BCE's ``scale`` to another label space.
+
+    ``ScaledBCELoss`` takes the mean over ``B x C`` and multiplies by
+    ``scale``, so each sample's summed BCE weighs ``scale / C``. Keeping
+    that weight when ``C`` changes gives ``scale * num_classes /
+    config_classes`` (the winners' 160 for 313 classes is about C / 2; the
+    mini members' 7 for 14 classes is exactly C / 2).
+    """
+    return scale * num_classes / config_classes
+
+
+def _loss_overrides(where: str, loss: dict, config_classes: int,
+                    num_classes: int, counts_file: str) -> dict:
+    overrides: Dict[str, Any] = {}
+    if loss.get('type') == 'ScaledBCELoss' and config_classes != num_classes:
+        overrides['scale'] = scaled_bce_scale(
+            float(loss.get('scale', 1.0)), config_classes, num_classes)
+        if not math.isfinite(overrides['scale']):
+            raise ValueError(f'{where}: bad loss scale {loss.get("scale")!r}')
+    if loss.get('class_weight_mode') not in (None, 'none'):
+        overrides.update(class_counts=None, class_counts_file=counts_file)
+    return overrides
+
+
+def member_overrides(challenge: Challenge, member: ChallengeMember,
+                     member_cfg: Config, num_classes: int) -> Dict[str, Any]:
+    """What the challenge sets in a member's config.
+
+    The head's ``num_classes``; each dataloader's ``ann_file``,
+    ``data_prefix.video`` and ``num_classes`` (train, val, and test on the
+    val list, since the test split has no labels); the scaled BCE's
+    ``scale`` by :func:`scaled_bce_scale`; the training class counts for a
+    loss that asks for class-balance weights (``class_weight_mode``);
+    ``load_from`` and the member's dense-test protocol.
+
+    Args:
+        challenge (Challenge): The challenge.
+        member (ChallengeMember): A member with a config.
+        member_cfg (Config): Its config as loaded.
+        num_classes (int): The challenge's number of classes.
+
+    Returns:
+        dict: Nested overrides, merged into the config as a child config.
+    """
+    where = f'{challenge.path}: member {member.name!r} ({member.config})'
+    head = member_cfg.get('model', {}).get('cls_head')
+    if not head or 'num_classes' not in head:
+        raise ValueError(f'{where}: its model has no cls_head.num_classes '
+                         'for the challenge to set')
+    config_classes = int(head['num_classes'])
+    head_overrides: Dict[str, Any] = dict(num_classes=num_classes)
+    loss = head.get('loss_cls') or {}
+    loss_overrides = _loss_overrides(where, loss, config_classes, num_classes,
+                                     challenge.class_counts_file)
+    if loss_overrides:
+        head_overrides['loss_cls'] = loss_overrides
+    overrides: Dict[str, Any] = dict(model=dict(cls_head=head_overrides))
+    lists = dict(train_dataloader='train', val_dataloader='val',
+                 test_dataloader='val')
+    for loader in _LOADERS:
+        dataset = member_cfg.get(loader, {}).get('dataset', {})
+        if dataset.get('type') not in _VIDEO_DATASETS:
+            raise ValueError(
+                f'{where}: {loader}.dataset is a {dataset.get("type")!r}; '
+                f'the challenge injects its data into {_VIDEO_DATASETS} only')
+        split = challenge.splits[lists[loader]]
+        injected = dict(
+            ann_file=split.list_file, data_prefix=dict(video=split.video_root))
+        if 'num_classes' in dataset or dataset['type'] != 'VideoDataset':
+            injected['num_classes'] = num_classes
+        overrides[loader] = dict(dataset=injected)
+    if member.load_from:
+        overrides['load_from'] = member.load_from
+    dense = {k: v for k, v in member.dense_test.items() if k != 'batch_views'}
+    if dense:
+        overrides['dense_test_cfg'] = dense
+    return overrides
+
+
+def format_overrides(base: str, overrides: Dict[str, Any],
+                     header: Sequence[str]) -> str:
+    """A child config of ``base`` holding ``overrides``, as Python text."""
+    lines = [f'# {line}' for line in header]
+    lines.append(f'_base_ = [{osp.abspath(base)!r}]')
+    for key, value in overrides.items():
+        lines.append(f'{key} = {pprint.pformat(value, sort_dicts=False)}')
+    return '\n'.join(lines) + '\n'
