@@ -193,7 +193,7 @@ def run_loss_study(work_dir: str,
                    train_fn: TrainFn = train_with_tool) -> List[StudyResult]:
     """Train every loss with every seed, skipping finished runs.
 
-    Runs go loss by loss in ``configs`` order. Run ``(loss, seed)`` works in
+    Runs go seed by seed, each seed's losses in ``configs`` order. Run ``(loss, seed)`` works in
     ``<work_dir>/<config name>/seed<seed>``; it is finished when its
     ``result.json`` (written atomically after the training) exists.
 
@@ -222,8 +222,9 @@ def run_loss_study(work_dir: str,
         raise ValueError(f'two losses share a config name: {stems}; their '
                          'runs would share work dirs')
     results = []
-    for (loss, config), stem in zip(configs.items(), stems):
-        for seed in seeds:
+    # seed by seed, so that a study stopped early still has every loss
+    for seed in seeds:
+        for (loss, config), stem in zip(configs.items(), stems):
             run_dir = osp.join(work_dir, stem, f'seed{seed}')
             result_path = osp.join(run_dir, 'result.json')
             if osp.isfile(result_path):

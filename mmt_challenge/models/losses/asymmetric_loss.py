@@ -5,6 +5,8 @@ import torch.nn.functional as F
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
+from mmt_challenge.utils.checks import check_non_negative, check_probability
+
 from .utils import check_multilabel_inputs, check_no_kwargs
 
 
@@ -74,10 +76,10 @@ class AsymmetricLoss(BaseWeightedLoss):
                  eps: float = 1e-8,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight=loss_weight)
-        self.gamma_neg = _in_range('gamma_neg', gamma_neg, below_one=False)
-        self.gamma_pos = _in_range('gamma_pos', gamma_pos, below_one=False)
-        self.clip = _in_range('clip', clip, below_one=True)
-        self.eps = _in_range('eps', eps, below_one=True)
+        self.gamma_neg = check_non_negative(gamma_neg, 'gamma_neg')
+        self.gamma_pos = check_non_negative(gamma_pos, 'gamma_pos')
+        self.clip = check_probability(clip, 'clip', include_boundaries='left')
+        self.eps = check_probability(eps, 'eps', include_boundaries='left')
 
     def _forward(self, cls_score: torch.Tensor, label: torch.Tensor,
                  **kwargs) -> torch.Tensor:
@@ -126,14 +128,3 @@ class AsymmetricLoss(BaseWeightedLoss):
                 f'clip={self.clip}, eps={self.eps}, '
                 f'loss_weight={self.loss_weight}')
 
-
-def _in_range(name: str, value: float, *, below_one: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'AsymmetricLoss: {name} must be a number, got '
-                        f'{type(value).__name__}')
-    high = 1 if below_one else float('inf')
-    if not 0 <= value < high:
-        bound = '[0, 1)' if below_one else 'non-negative and finite'
-        raise ValueError(f'AsymmetricLoss: {name} must be '
-                         f'{"in " if below_one else ""}{bound}, got {value}')
-    return float(value)

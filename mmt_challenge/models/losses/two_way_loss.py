@@ -4,6 +4,8 @@ import torch
 from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
+from mmt_challenge.utils.checks import check_positive
+
 from .utils import (check_no_kwargs, check_ranking_inputs,
                     check_target_threshold)
 
@@ -81,8 +83,10 @@ class TwoWayLoss(BaseWeightedLoss):
                  target_threshold: Optional[float] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight=loss_weight)
-        self.pos_temperature = _positive('pos_temperature', pos_temperature)
-        self.neg_temperature = _positive('neg_temperature', neg_temperature)
+        self.pos_temperature = check_positive(pos_temperature,
+                                              'pos_temperature')
+        self.neg_temperature = check_positive(neg_temperature,
+                                              'neg_temperature')
         self.target_threshold = check_target_threshold(target_threshold,
                                                        'TwoWayLoss')
 
@@ -137,12 +141,3 @@ class TwoWayLoss(BaseWeightedLoss):
                 f'target_threshold={self.target_threshold}, '
                 f'loss_weight={self.loss_weight}')
 
-
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'TwoWayLoss: {name} must be a number, got '
-                        f'{type(value).__name__}')
-    if not 0 < value < float('inf'):
-        raise ValueError(f'TwoWayLoss: {name} must be positive and finite, '
-                         f'got {value}')
-    return float(value)
