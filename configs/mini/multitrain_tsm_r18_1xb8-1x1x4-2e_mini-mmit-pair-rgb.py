@@ -6,14 +6,20 @@
 # baselines multitrain_tsm_r18_1xb8-1x1x4-2e_mini-{mmit,pair}-rgb.py: the
 # same iterations, batch size and schedule. Validation scores the mini
 # M-MiT head; tools/export_single_dataset.py exports either dataset's model
-# for the baseline configs.
-_base_ = ['./multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py']
-
-pair_root = 'data/mini_pair/videos'
-pair_ann_train = 'data/mini_pair/mini_pair_train_list_videos.txt'
+# for the baseline configs. Data and schedule as those baselines.
+_base_ = [
+    '../_base_/models/tsm_r50.py',
+    '../_base_/datasets/mini_mmit_pair_video.py',
+    '../_base_/schedules/mini_adamw_2e.py', '../_base_/default_runtime.py'
+]
 
 model = dict(
     type='MultiDatasetRecognizer2D',
+    backbone=dict(
+        depth=18,
+        pretrained=None,
+        pretrained2d=False,
+        num_segments=_base_.num_segments),
     cls_head=dict(
         _delete_=True,
         type='MultiDatasetHead',
@@ -26,7 +32,7 @@ model = dict(
                  multi_label=True,
                  loss_cls=dict(type='ScaledBCELoss',
                                scale=_base_.num_classes / 2)),
-            dict(name='pair', num_classes=8,
+            dict(name='pair', num_classes=_base_.pair_num_classes,
                  loss_cls=dict(type='CrossEntropyLoss')),
         ],
         with_projections=True,
@@ -46,10 +52,10 @@ train_dataloader = dict(
         sources=[
             dict(name='mmit', num_classes=_base_.num_classes,
                  dataset=_base_.train_dataloader.dataset),
-            dict(name='pair', num_classes=8,
+            dict(name='pair', num_classes=_base_.pair_num_classes,
                  dataset=dict(
                      type='VideoDataset',
-                     ann_file=pair_ann_train,
-                     data_prefix=dict(video=pair_root),
+                     ann_file=_base_.pair_ann_train,
+                     data_prefix=dict(video=_base_.pair_root),
                      pipeline=_base_.train_pipeline)),
         ]))

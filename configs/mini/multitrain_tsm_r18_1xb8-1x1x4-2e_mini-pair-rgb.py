@@ -7,11 +7,11 @@
 # (tools/export_single_dataset.py --dataset pair).
 _base_ = ['./multitrain_tsm_r18_1xb8-1x1x4-2e_mini-mmit-rgb.py']
 
-num_classes = 8
-data_root = 'data/mini_pair/videos'
-ann_file_train = 'data/mini_pair/mini_pair_train_list_videos.txt'
-ann_file_val = 'data/mini_pair/mini_pair_val_list_videos.txt'
-ann_file_test = 'data/mini_pair/mini_pair_test_list_videos.txt'
+num_classes = _base_.pair_num_classes
+data_root = _base_.pair_root
+ann_file_train = _base_.pair_ann_train
+ann_file_val = _base_.pair_ann_val
+ann_file_test = _base_.pair_ann_test
 
 model = dict(
     cls_head=dict(

@@ -9,7 +9,10 @@
 # that configs/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py
 # tests. Kinetics-400 and MiT (v1, 339 classes) are single-label: softmax
 # cross-entropy; list files as MMAction2's tools/data writes them.
-_base_ = ['../tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py']
+_base_ = [
+    '../_base_/models/tsm_r50.py', '../_base_/datasets/mmit_video.py',
+    '../_base_/schedules/sgd_step_50e.py', '../_base_/default_runtime.py'
+]
 
 k400_root = 'data/kinetics400/videos_train'
 k400_ann_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -73,11 +76,10 @@ train_dataloader = dict(
                      pipeline=_base_.train_pipeline)),
         ]))
 
-# TSMOptimWrapperConstructor takes the last Linear for the classifier and
-# cannot tell the classifiers from the projections and the expander; the
-# default constructor gives the whole head (classifiers and projections) the
-# new-layer learning rate x5 instead.
+# The TSM members' new-layer learning rate x5 (MMAction2's
+# TSMOptimWrapperConstructor, fc_lr5) for the whole head, classifiers and
+# projections: that constructor takes the last Linear for the classifier and
+# cannot tell the classifiers from the projections and the expander.
 optim_wrapper = dict(
     constructor='DefaultOptimWrapperConstructor',
-    paramwise_cfg=dict(_delete_=True, custom_keys={'cls_head':
-                                                   dict(lr_mult=5.0)}))
+    paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=5.0)}))

@@ -7,21 +7,16 @@ _base_ = [
     '../_base_/schedules/sgd_cosine_180k.py',
     '../_base_/iter_based_runtime.py'
 ]
+from mmt_challenge.utils.config_pipelines import with_sample_frames  # noqa
 
 clip_len = 8
 frame_interval = 4
-
-
-def _with_clip(pipeline):
-    return [
-        dict(t, clip_len=clip_len, frame_interval=frame_interval)
-        if t['type'] == 'SampleFrames' else t for t in pipeline
-    ]
-
-
-train_pipeline = _with_clip(_base_.train_pipeline)
-val_pipeline = _with_clip(_base_.val_pipeline)
-test_pipeline = _with_clip(_base_.test_pipeline)
+train_pipeline = with_sample_frames(
+    _base_.train_pipeline, clip_len=clip_len, frame_interval=frame_interval)
+val_pipeline = with_sample_frames(
+    _base_.val_pipeline, clip_len=clip_len, frame_interval=frame_interval)
+test_pipeline = with_sample_frames(
+    _base_.test_pipeline, clip_len=clip_len, frame_interval=frame_interval)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

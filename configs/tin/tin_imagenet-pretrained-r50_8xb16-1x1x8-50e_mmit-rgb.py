@@ -1,8 +1,11 @@
-# TIN R50, 8 frames, on M-MiT: the 2019 winners' TIN member (Table 1). The TSM
-# R50 member with its backbone swapped for the temporal interlace one; data,
-# head, loss and schedule are TSM's. shift_div 4 as in the TIN paper and
-# MMAction2's TIN configs. To start from a trained TSM member instead of
-# ImageNet, see the README ("TIN"): `load_from` a TSM checkpoint works.
-_base_ = ['../tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py']
+# TIN R50, 8 frames, on M-MiT: the 2019 winners' TIN member (Table 1). Data,
+# head, loss and schedule as the TSM R50 member; the temporal interlace
+# backbone of ../_base_/models/tin_r50.py.
+_base_ = [
+    '../_base_/models/tin_r50.py', '../_base_/datasets/mmit_video.py',
+    '../_base_/schedules/sgd_step_50e.py', '../_base_/default_runtime.py'
+]
 
-model = dict(backbone=dict(type='ResNetTINTorch', shift_div=4))
+# As MMAction2's TSM and TIN: 5x lr on the new fc layer.
+optim_wrapper = dict(
+    constructor='TSMOptimWrapperConstructor', paramwise_cfg=dict(fc_lr5=True))

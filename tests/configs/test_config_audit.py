@@ -1,14 +1,17 @@
 """Audit of every config under configs/.
 
-Each config loads, follows the naming convention, states a batch that
+Each config (bases included) loads and inherits at most three levels deep;
+each member follows the naming convention, states a batch that
 ``--auto-scale-lr`` can rescale from, and builds its model. Mini members run
 one training step on a tiny generated batch; full members run one forward
 pass with their real clip length on small frames (their real crops would
 cost minutes of CPU).
 """
+import ast
 import glob
 import os.path as osp
 import re
+from typing import List
 
 import pytest
 import torch
@@ -23,20 +26,26 @@ CONFIGS = sorted(
     for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                           recursive=True)
     if '_base_' not in osp.relpath(path, ROOT).split(osp.sep))
+BASES = sorted(
+    osp.relpath(path, ROOT)
+    for path in glob.glob(osp.join(ROOT, 'configs', '_base_', '**', '*.py'),
+                          recursive=True))
 MINI = [c for c in CONFIGS if c.split(osp.sep)[1] == 'mini']
 FULL = [c for c in CONFIGS if c not in MINI]
 
-# {algorithm}_{module}_{gpus}xb{batch}-{frames}x{interval}x{clips}-
-# {schedule}_{data}[_{variant}].py
+# MMAction2's {algorithm}_{module}_{training}_{data}.py: module
+# {pretraining}-{backbone}[-{variant}], training
+# {gpus}xb{batch}-{frames}x{interval}x{clips}-{schedule}.
 NAME = re.compile(r'^(?P<algorithm>[a-z0-9]+(?:_[a-z0-9]+)*)_'
                   r'(?P<module>[a-z0-9-]+)_'
                   r'(?P<gpus>\d+)xb(?P<batch>\d+)-'
                   r'(?P<sampling>\d+x\d+x\d+)-(?P<schedule>\d+[ek])_'
-                  r'(?P<data>[a-z0-9-]+)(_[a-z0-9]+)?\.py$')
+                  r'(?P<data>[a-z0-9-]+)\.py$')
+MAX_INHERITANCE_DEPTH = 3  # a config, its bases, their bases
 # The configs of M-MiT members (not of other datasets or dataset mixes).
 MMIT = [
     c for c in CONFIGS
-    if NAME.match(osp.basename(c))['data'] in ('mmit-rgb', 'mini-mmit-rgb')
+    if re.search(r'_(mini-)?mmit-rgb\.py$', osp.basename(c))
 ]
 NUM_CLASSES = dict(mini=14, full=313)
 SMALL_FRAME = 32  # side of the frames of the full members' forward pass
@@ -44,6 +53,50 @@ SMALL_FRAME = 32  # side of the frames of the full members' forward pass
 
 def _load(config: str) -> Config:
     return Config.fromfile(osp.join(ROOT, config))
+
+
+def _bases(path: str) -> List[str]:
+    """The files a config's ``_base_`` names, read without executing it."""
+    tree = ast.parse(open(path).read(), filename=path)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and getattr(node.targets[0], 'id', None) == '_base_'):
+            value = ast.literal_eval(node.value)
+            names = [value] if isinstance(value, str) else list(value)
+            return [
+                osp.normpath(osp.join(osp.dirname(path), n)) for n in names
+            ]
+    return []
+
+
+def _inheritance_depth(path: str) -> int:
+    """Files in the longest chain from ``path`` through ``_base_`` lists:
+    1 for a config without bases."""
+    return 1 + max((_inheritance_depth(b) for b in _bases(path)), default=0)
+
+
+def test_inheritance_depth_counts_the_longest_chain(tmp_path):
+    (tmp_path / 'root.py').write_text('a = 1\n')
+    (tmp_path / 'mid.py').write_text("_base_ = './root.py'\n")
+    (tmp_path / 'leaf.py').write_text(
+        "_base_ = ['./root.py', './mid.py']\n")
+    assert _inheritance_depth(str(tmp_path / 'root.py')) == 1
+    assert _inheritance_depth(str(tmp_path / 'leaf.py')) == 3
+
+
+@pytest.mark.parametrize('config', BASES + CONFIGS)
+def test_config_loads_and_inherits_at_most_three_levels(config):
+    path = osp.join(ROOT, config)
+    assert _inheritance_depth(path) <= MAX_INHERITANCE_DEPTH, (
+        f'{config} inherits {_inheritance_depth(path)} levels deep')
+    assert len(_load(config).keys()) > 0
+
+
+@pytest.mark.parametrize('config', BASES)
+def test_bases_stay_within_their_family(config):
+    """A model base stands alone (no family inherits another's model)."""
+    if config.split(osp.sep)[2] == 'models':
+        assert _bases(osp.join(ROOT, config)) == []
 
 
 def _sample_frames(pipeline: list) -> dict:

@@ -4,19 +4,20 @@
 # spatial jitter, so that the members see objects over the range of sizes the
 # multi-scale dense test shows them. No horizontal flip: it would swap the
 # left/right and clockwise/anticlockwise motion classes (a flip is fine on
-# M-MiT, whose classes are flip-invariant).
-_base_ = './mmit_video.py'
-
+# M-MiT, whose classes are flip-invariant). Loaders, sampler and metric as
+# ./mmit_video.py, with one decoding thread and worker per loader for CPUs.
+dataset_type = 'MultiLabelVideoDataset'
 num_classes = 14  # tools/make_mini_dataset.py writes 14 classes
 data_root = 'data/mini_mmit/videos'
 ann_file_train = 'data/mini_mmit/mini_mmit_train_list_videos.txt'
 ann_file_val = 'data/mini_mmit/mini_mmit_val_list_videos.txt'
 ann_file_test = 'data/mini_mmit/mini_mmit_test_list_videos.txt'
+num_segments = 8
 
 train_pipeline = [
     dict(type='DecordInit', num_threads=1),
     dict(type='SampleFrames', clip_len=1, frame_interval=1,
-         num_clips=_base_.num_segments),
+         num_clips=num_segments),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 56)),
     dict(type='MultiScaleCrop', input_size=48,
@@ -28,7 +29,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='DecordInit', num_threads=1),
     dict(type='SampleFrames', clip_len=1, frame_interval=1,
-         num_clips=_base_.num_segments, test_mode=True),
+         num_clips=num_segments, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 56)),
     dict(type='CenterCrop', crop_size=48),
@@ -41,7 +42,9 @@ _loader = dict(num_workers=1, persistent_workers=True)
 train_dataloader = dict(
     batch_size=8,
     **_loader,
+    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
+        type=dataset_type,
         ann_file=ann_file_train,
         num_classes=num_classes,
         data_prefix=dict(video=data_root),
@@ -49,19 +52,28 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=8,
     **_loader,
+    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
+        type=dataset_type,
         ann_file=ann_file_val,
         num_classes=num_classes,
         data_prefix=dict(video=data_root),
-        pipeline=val_pipeline))
+        pipeline=val_pipeline,
+        test_mode=True))
 test_dataloader = dict(
     batch_size=8,
     **_loader,
+    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
+        type=dataset_type,
         ann_file=ann_file_test,
         num_classes=num_classes,
         data_prefix=dict(video=data_root),
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+        test_mode=True))
+
+val_evaluator = dict(type='MultiLabelMAP')
+test_evaluator = val_evaluator
 
 # tools/dense_test.py: scales 48 / 56 / 64 (crops 41 / 48 / 55: the same part
 # of the frame). 8 segments of a 32-frame video leave 4 distinct offsets in a

@@ -1,8 +1,8 @@
 # M-MiT v1 (313 classes) read from videos with decord; list files written by
 # tools/build_annotations.py. Uniform sampling of 8 segments for image-based
 # members; 224 crops, spatial jitter (MultiScaleCrop) and horizontal flips as
-# in the 2019 report. Members with other segment counts inherit from
-# mmit_video_1x1x5.py / mmit_video_1x1x16.py.
+# in the 2019 report. Members with other segment counts set them with
+# mmt_challenge.utils.config_pipelines.with_sample_frames.
 dataset_type = 'MultiLabelVideoDataset'
 num_classes = 313
 data_root = 'data/mmit/videos'
