@@ -35,6 +35,7 @@ from mmengine.config import Config
 
 from ..structures import DUMP_SUFFIXES
 from ..utils.checks import check_int, check_non_negative
+from ..utils.config_options import merge_cfg_options
 from .fusion_rules import build_fusion
 from .weight_search import SEARCH_METHODS
 
@@ -175,8 +176,9 @@ def load_recipe(recipe: Union[str, Config, dict],
     else:
         name = 'recipe'
         cfg = recipe if isinstance(recipe, Config) else Config(dict(recipe))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    # Unknown keys are errors unless marked new (+key=value).
+    merge_cfg_options(cfg, cfg_options,
+                      optional_keys=('fusion', 'search', 'bootstrap'))
     cfg = cfg.to_dict()
 
     members_cfg = cfg.get('members')

@@ -16,21 +16,37 @@ members.png         sample mAP of each member and of the ensemble
 weights.png         the weights
 per_class_ap.png    per-class AP, ensemble against the best member
 =================== =========================================================
+
+A report is written whole or not at all: into a temporary directory beside
+it, then moved into place (:func:`~mmt_challenge.utils.atomic_directory`),
+so a killed run leaves the previous report as it was and never a directory
+that mixes two runs; what a killed run left behind is removed by the next.
+An existing directory is replaced only if it holds nothing but report files
+(and the extra files of this run, e.g. the fused score file), so that no
+other file is lost.
 """
 import json
+import numbers
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..utils import atomic_open
+from ..utils import atomic_directory, atomic_open
 from .runner import EnsembleResult
 
-__all__ = ['format_table', 'write_report', 'weights_record']
+__all__ = [
+    'REPORT_FILES', 'format_table', 'write_report', 'weights_record',
+    'check_report_dir', 'read_weights_file'
+]
+
+REPORT_FILES = ('summary.csv', 'weights.json', 'folds.csv',
+                'per_class_ap.csv', 'members.png', 'weights.png',
+                'per_class_ap.png')
 
 
 def format_table(result: EnsembleResult) -> str:
@@ -81,6 +97,65 @@ def weights_record(result: EnsembleResult) -> Dict:
         fusion=result.recipe.fusion,
         source=result.weight_source,
         weights=result.weights)
+
+
+def read_weights_file(path: str) -> Dict[str, float]:
+    """The member weights of a report's ``weights.json``.
+
+    Args:
+        path (str): The file (``tools/ensemble.py --weights``).
+
+    Returns:
+        dict[str, float]: Weight per member name.
+
+    Raises:
+        ValueError: Not JSON, or without a ``weights`` object of numbers;
+            the message names the file.
+    """
+    try:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'{path}: not a weights.json (invalid JSON: {e})'
+                         ) from None
+    if not isinstance(record, dict) or 'weights' not in record:
+        found = sorted(record) if isinstance(record, dict) else type(
+            record).__name__
+        raise ValueError(f'{path}: no "weights" key (found {found}); '
+                         'expected the weights.json an ensemble report '
+                         'writes')
+    weights = record['weights']
+    if not isinstance(weights, dict) or not all(
+            isinstance(k, str) and isinstance(v, numbers.Real)
+            and not isinstance(v, bool) for k, v in weights.items()):
+        raise ValueError(f'{path}: "weights" must map member names to '
+                         f'numbers, got {weights!r}')
+    return {k: float(v) for k, v in weights.items()}
+
+
+def check_report_dir(report_dir: str, extra_names: Sequence[str] = ()) -> None:
+    """Refuse a report directory whose replacement would lose files.
+
+    Args:
+        report_dir (str): The directory; it may not exist yet.
+        extra_names (Sequence[str]): Other files this run writes into it.
+
+    Raises:
+        ValueError: ``report_dir`` is a file, or holds files other than
+            :data:`REPORT_FILES` and ``extra_names``.
+    """
+    if not osp.lexists(report_dir):
+        return
+    if not osp.isdir(report_dir):
+        raise ValueError(f'report directory {report_dir} is not a directory')
+    foreign = sorted(
+        set(os.listdir(report_dir)) - set(REPORT_FILES) - set(extra_names))
+    if foreign:
+        raise ValueError(
+            f'report directory {report_dir} holds files a report does not '
+            f'write ({", ".join(foreign[:5])}'
+            f'{" ..." if len(foreign) > 5 else ""}); a report replaces its '
+            'directory whole, so choose an empty or new one')
 
 
 def _save_figure(fig: Figure, path: str) -> None:
@@ -165,24 +240,45 @@ def _per_class_plot(result: EnsembleResult) -> Figure:
     return fig
 
 
-def write_report(result: EnsembleResult, report_dir: str) -> List[str]:
-    """Write the report files (see the module docstring), atomically.
+def write_report(
+        result: EnsembleResult,
+        report_dir: str,
+        *,
+        extra_files: Optional[Mapping[str, Callable[[str], None]]] = None
+) -> List[str]:
+    """Write the report files (see the module docstring), all or nothing.
 
     Args:
         result (EnsembleResult): A run; without labels only
             ``weights.json`` is written, without ``detail`` no per-class AP
             and no member plots.
-        report_dir (str): Created if needed.
+        report_dir (str): Created, or replaced whole (see
+            :func:`check_report_dir`).
+        extra_files (Mapping[str, Callable[[str], None]], optional): More
+            files of the run to write into the report at the same time: the
+            name in the directory -> a function writing that path. Defaults
+            to None.
 
     Returns:
-        list[str]: The files written.
+        list[str]: The files written (their final paths).
     """
-    os.makedirs(report_dir, exist_ok=True)
+    extra_files = dict(extra_files or {})
+    check_report_dir(report_dir, list(extra_files))
+    with atomic_directory(report_dir) as tmp_dir:
+        names = _write_report_files(result, tmp_dir)
+        for name, write in extra_files.items():
+            write(osp.join(tmp_dir, name))
+            names.append(name)
+    return [osp.join(report_dir, name) for name in names]
+
+
+def _write_report_files(result: EnsembleResult, report_dir: str) -> List[str]:
+    """Write the report into ``report_dir``; the names written."""
     written = []
 
     def path(name: str) -> str:
-        written.append(osp.join(report_dir, name))
-        return written[-1]
+        written.append(name)
+        return osp.join(report_dir, name)
 
     with atomic_open(path('weights.json'), 'w', encoding='utf-8') as f:
         json.dump(weights_record(result), f, indent=2)
