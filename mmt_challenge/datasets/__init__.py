@@ -5,9 +5,9 @@ from .annotations import (VideoAnnotation, atomic_write_text,
                           read_mmit_csv, write_list_file)
 from .class_counts import (count_classes, load_class_counts,
                            read_class_counts, write_class_counts)
-from .mini_dataset import (MINI_CLASSES, MiniClass, class_indices_by_kind,
-                           generate_mini_dataset, load_mini_classes,
-                           motion_class_indices)
+from .mini_classes import (MINI_CLASSES, MiniClass, class_indices_by_kind,
+                           load_mini_classes, motion_class_indices)
+from .mini_dataset import generate_mini_dataset
 from .mini_pair import (PAIR_CLASSES, PLANTED_PAIRS, PairClass,
                         generate_mini_pair_dataset, sample_pair_scene)
 from .multi_source_dataset import MultiSourceDataset, label_to_target

@@ -3,8 +3,8 @@
 Multi-dataset training needs a second dataset whose label space differs from
 the first one's but overlaps in meaning, as Kinetics or Moments in Time do
 with M-MiT. This generator draws it with the mini M-MiT's own scene sampler
-and renderer (:func:`~mmt_challenge.datasets.mini_dataset.sample_scene`,
-:func:`~mmt_challenge.datasets.mini_dataset.render_scene`), so both datasets
+and renderer (:func:`~mmt_challenge.datasets.mini_scenes.sample_scene`,
+:func:`~mmt_challenge.datasets.mini_render.render_scene`), so both datasets
 show the same visual world, but labels it coarsely and with one label per
 video, as the single-label datasets are:
 
@@ -54,7 +54,9 @@ import numpy as np
 
 from ..utils.checks import check_int
 from .generation import DatasetSpec, generate_dataset
-from .mini_dataset import MINI_CLASSES, render_scene, sample_scene
+from .mini_classes import MINI_CLASSES
+from .mini_render import render_scene
+from .mini_scenes import sample_scene
 
 __all__ = [
     'PAIR_CLASSES', 'PairClass', 'PLANTED_PAIRS', 'generate_mini_pair_dataset',
@@ -117,7 +119,7 @@ def sample_pair_scene(rng: np.random.Generator,
 
     Returns:
         dict: A scene for
-        :func:`~mmt_challenge.datasets.mini_dataset.render_scene`;
+        :func:`~mmt_challenge.datasets.mini_render.render_scene`;
         ``labels`` is ``[label]`` (a mini pair index) and ``mini_labels``
         the mini M-MiT labels of the scene it was drawn as (empty for
         ``grey_still_shape``).

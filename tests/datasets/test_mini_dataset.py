@@ -9,14 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from mmt_challenge.datasets import generation, mini_dataset
-from mmt_challenge.datasets.mini_dataset import (MINI_CLASSES,
-                                                 class_indices_by_kind,
-                                                 generate_mini_dataset,
-                                                 load_mini_classes,
-                                                 motion_class_indices,
-                                                 render_scene, reverse_scene,
-                                                 sample_scene)
+from mmt_challenge.datasets import (MINI_CLASSES, class_indices_by_kind,
+                                    generate_mini_dataset, generation,
+                                    load_mini_classes, motion_class_indices)
+from mmt_challenge.datasets.mini_render import object_extent, render_scene
+from mmt_challenge.datasets.mini_scenes import reverse_scene, sample_scene
 
 SPLITS = ('training', 'validation', 'testing')
 CSV = dict(
@@ -344,7 +341,7 @@ def test_scene_labels_match_content(size):
             assert not labels & shown  # no two objects share a label
             shown |= labels
             # inside the frame in every frame
-            reach = mini_dataset._extent(obj, size)
+            reach = object_extent(obj, size)
             assert np.all(obj['center'] - reach[:, None] >= 0)
             assert np.all(obj['center'] + reach[:, None] <= size)
         assert shown == set(scene['labels'])

@@ -6,8 +6,7 @@ import decord
 import numpy as np
 import pytest
 
-from mmt_challenge.datasets.mini_dataset import (MINI_CLASSES,
-                                                 generate_mini_dataset)
+from mmt_challenge.datasets import MINI_CLASSES, generate_mini_dataset
 from mmt_challenge.datasets.mini_pair import (PAIR_CLASSES, PLANTED_PAIRS,
                                               generate_mini_pair_dataset,
                                               sample_pair_scene)
