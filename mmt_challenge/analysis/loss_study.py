@@ -34,15 +34,16 @@ __all__ = [
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METRIC = 'mmit/sample_mAP'
-_MINI = 'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb'
 #: The losses of the study and their mini TSM configs (repository-relative),
 #: in table order.
 LOSS_STUDY_CONFIGS: Dict[str, str] = {
-    'ScaledBCELoss (scale C/2)': f'{_MINI}.py',
-    'LSEPLoss': f'{_MINI}_lsep.py',
-    'WARPLoss (exact)': f'{_MINI}_warp.py',
-    'TwoWayLoss': f'{_MINI}_twoway.py',
-    'AsymmetricLoss': f'{_MINI}_asl.py',
+    'ScaledBCELoss (scale C/2)':
+    'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py',
+    'LSEPLoss': 'configs/mini/tsm_r18-lsep_1xb8-1x1x8-8e_mini-mmit-rgb.py',
+    'WARPLoss (exact)':
+    'configs/mini/tsm_r18-warp_1xb8-1x1x8-8e_mini-mmit-rgb.py',
+    'TwoWayLoss': 'configs/mini/tsm_r18-twoway_1xb8-1x1x8-8e_mini-mmit-rgb.py',
+    'AsymmetricLoss': 'configs/mini/tsm_r18-asl_1xb8-1x1x8-8e_mini-mmit-rgb.py',
 }
 #: The list files of the mini M-MiT, named as the mini dataset base expects.
 LIST_FILES = {
