@@ -1,6 +1,8 @@
 import importlib
 import io
 import pickle
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -19,10 +21,28 @@ def test_mmaction_models_import_and_drn_placeholder():
         DRN()
 
 
-def test_apply_is_idempotent():
+def test_apply_is_idempotent(tmp_path):
+    """A second ``apply()`` adds nothing and replaces nothing: the same
+    allowlist, the same warning filters, the same DRN placeholder modules
+    (a replaced module would leave two ``DRN`` classes), and the workarounds
+    still work."""
+    compat.apply()  # pytest resets the warning filters for each test
+    drn_names = (compat._DRN_MODULE, f'{compat._DRN_MODULE}.drn')
+    drn_modules = [sys.modules.get(name) for name in drn_names]
+    safe_globals = list(torch.serialization.get_safe_globals())
+    filters = list(warnings.filters)
     compat.apply()
-    compat.apply()
-    import mmaction.models  # noqa: F401
+    after = list(torch.serialization.get_safe_globals())
+    assert len(after) == len(safe_globals)
+    assert set(after) == set(safe_globals)
+    assert len(warnings.filters) == len(filters)
+    assert set(warnings.filters) == set(filters)
+    assert [sys.modules.get(name) for name in drn_names] == drn_modules
+    from mmaction.models.localizers import DRN
+    assert DRN is drn_modules[1].DRN
+    path = tmp_path / 'epoch_2.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    assert torch.load(path, weights_only=True)['meta']['iter'] == 7
 
 
 def _mmengine_like_checkpoint():
