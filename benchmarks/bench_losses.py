@@ -34,7 +34,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 import mmt_challenge  # noqa: F401
-from mmt_challenge.models.losses import LSEPLoss, ScaledBCELoss, WARPLoss
+from mmt_challenge.models.losses import (AsymmetricLoss, LSEPLoss,
+                                        ScaledBCELoss, TwoWayLoss, WARPLoss)
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -83,6 +84,10 @@ def make_losses(num_classes: int, device: str) -> Dict[str, LossFn]:
         WARPLoss('exact').to(device),
         "WARPLoss(mode='sampled')":
         WARPLoss('sampled', seed=0).to(device),
+        'TwoWayLoss':
+        TwoWayLoss().to(device),
+        'AsymmetricLoss':
+        AsymmetricLoss().to(device),
         'naive pairwise LSEP (B x C x C, reference only)':
         naive_pairwise_lsep,
     }
