@@ -20,13 +20,6 @@ def _runner(iteration: int = 0) -> SimpleNamespace:
     return SimpleNamespace(iter=iteration)
 
 
-def test_built_from_a_config_as_the_runner_builds_custom_hooks():
-    # The Runner builds custom hooks from mmengine's root registry, under
-    # the configs' default scope 'mmaction'.
-    hook = HOOKS.build(dict(type='RNGStateHook'))
-    assert isinstance(hook, RNGStateHook)
-
-
 def test_state_round_trip_repeats_the_draws():
     random.seed(1)
     np.random.seed(1)
@@ -53,8 +46,13 @@ def test_set_rng_state_names_what_is_missing():
         set_rng_state(dict(python=None, torch=None))
 
 
-def test_resumed_training_continues_the_saved_states():
-    hook, checkpoint = RNGStateHook(), {}
+# The Runner builds custom hooks from mmengine's root registry, under the
+# configs' default scope 'mmaction'.
+@pytest.mark.parametrize(
+    'make_hook', [RNGStateHook, lambda: HOOKS.build(dict(type='RNGStateHook'))],
+    ids=['class', 'registry'])
+def test_resumed_training_continues_the_saved_states(make_hook):
+    hook, checkpoint = make_hook(), {}
     hook.before_save_checkpoint(_runner(), checkpoint)
     expected = _draws()
     hook.after_load_checkpoint(_runner(), checkpoint)
