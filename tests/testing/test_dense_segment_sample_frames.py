@@ -12,13 +12,6 @@ def sample(transform, num_frames):
     return transform(dict(total_frames=num_frames, start_index=0))
 
 
-def test_registered_and_built_from_a_config_dict():
-    transform = TRANSFORMS.build(
-        dict(type='DenseSegmentSampleFrames', num_segments=8, num_clips=10))
-    assert isinstance(transform, DenseSegmentSampleFrames)
-    assert 'num_clips=10' in repr(transform)
-
-
 @pytest.mark.parametrize('num_frames', [8, 31, 90])
 def test_one_clip_is_sample_frames_test_mode(num_frames):
     ours = sample(DenseSegmentSampleFrames(8), num_frames)
@@ -28,8 +21,15 @@ def test_one_clip_is_sample_frames_test_mode(num_frames):
     assert ours['clip_len'] == 1 and ours['num_clips'] == 8
 
 
-def test_clips_follow_each_other():
-    results = sample(DenseSegmentSampleFrames(8, num_clips=10), 90)
+@pytest.mark.parametrize('make', [
+    DenseSegmentSampleFrames, lambda num_segments, num_clips: TRANSFORMS.build(
+        dict(type='DenseSegmentSampleFrames', num_segments=num_segments,
+             num_clips=num_clips))
+], ids=['class', 'registry'])
+def test_clips_follow_each_other(make):
+    transform = make(8, num_clips=10)
+    assert 'num_clips=10' in repr(transform)
+    results = sample(transform, 90)
     np.testing.assert_array_equal(results['frame_inds'],
                                   segment_frame_indices(90, 8, 10).ravel())
     assert results['frame_inds'].dtype == np.int32
