@@ -162,9 +162,17 @@ def test_half_precision_is_computed_in_float32(dtype):
 
 def test_builds_from_registry():
     loss = MODELS.build(
-        dict(type='InformativeLoss', in_channels=4, hidden_channels=8))
-    assert isinstance(loss, InformativeLoss)
+        dict(type='InformativeLoss', in_channels=4, hidden_channels=8,
+             loss_weight=1.0)).double()
     assert 'variance_weight=25.0' in repr(loss)
+    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(5),
+                    dtype=torch.float64)
+    terms = loss(x)
+    with torch.no_grad():
+        variance, covariance = vicreg_reference(loss.expander(x).numpy())
+    assert terms['loss_variance'].item() == pytest.approx(variance, rel=1e-9)
+    assert terms['loss_covariance'].item() == pytest.approx(
+        covariance, rel=1e-9, abs=1e-12)
 
 
 def test_rejects_non_tensor():
