@@ -4,13 +4,16 @@
         data/mmit/videos data/mmit/mmit_train_list_videos.txt --num-classes 313
 
 Missing videos and videos decord cannot open are listed in
-``<out>.dropped.txt`` (or ``--report``) and counted; bad CSV rows are errors
-naming the file and line.
+``<out>.dropped.txt`` (or ``--report``), each with its whole CSV row, and
+counted; bad CSV rows (absolute or ``..`` paths, whitespace, bad labels,
+another encoding than UTF-8) are errors naming the file and line, found before
+any video is checked. Neither output may be the source CSV.
 """
 import argparse
 
 import mmt_challenge  # noqa: F401
 from mmt_challenge.datasets import build_list_file
+from mmt_challenge.engine.cli import exit_on_input_error
 
 
 def parse_args():
@@ -40,6 +43,7 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
     build_list_file(

@@ -16,6 +16,8 @@ import argparse
 
 from mmt_challenge.datasets.class_counts import (load_class_counts,
                                                  write_class_counts)
+from mmt_challenge.engine.cli import exit_on_input_error
+from mmt_challenge.utils import check_outputs_not_inputs
 
 
 def parse_args():
@@ -39,8 +41,10 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
+    check_outputs_not_inputs({'out': args.out}, {'annotation': args.ann_file})
     fmt = args.format
     if fmt == 'auto':
         fmt = 'csv' if args.ann_file.lower().endswith('.csv') else 'list'

@@ -11,16 +11,19 @@ one-dataset ``MultiDatasetHead`` for MLP classifiers), e.g. with
 ``tools/test.py SINGLE_CONFIG FILE.pth``.
 """
 import argparse
-import os
 import os.path as osp
 
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
+from mmt_challenge.engine import load_fitting_checkpoint
+from mmt_challenge.engine.cli import (exit_on_input_error,
+                                      merge_runner_cfg_options)
+from mmt_challenge.utils import (atomic_open, check_outputs_not_inputs,
+                                 check_suffix)
 from mmt_challenge.models.heads.multi_dataset_head import HEAD_FORMATS
 from mmt_challenge.models.recognizers import MultiDatasetRecognizerMixin
 
@@ -49,11 +52,16 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
+    check_suffix(args.out, '.pth', '--out')
+    check_outputs_not_inputs({'--out': args.out}, {
+        'config': args.config,
+        'checkpoint': args.checkpoint
+    })
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_runner_cfg_options(cfg, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     model = MODELS.build(cfg.model)
     if not isinstance(model, MultiDatasetRecognizerMixin):
@@ -62,7 +70,7 @@ def main():
     if args.dataset not in model.cls_head.names:
         raise SystemExit(f'--dataset {args.dataset!r} is not one of '
                          f'{list(model.cls_head.names)}')
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    load_fitting_checkpoint(model, args.checkpoint, config_name=args.config)
     state_dict = model.single_dataset_state_dict(args.dataset,
                                                  args.head_format)
     spec = model.cls_head.specs[model.cls_head.index[args.dataset]]
@@ -73,9 +81,8 @@ def main():
         head_format=args.head_format,
         source_config=osp.abspath(args.config),
         source_checkpoint=osp.abspath(args.checkpoint))
-    out_dir = osp.dirname(osp.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(dict(meta=meta, state_dict=state_dict), args.out)
+    with atomic_open(args.out, 'wb') as f:
+        torch.save(dict(meta=meta, state_dict=state_dict), f)
     print(f'Saved {args.dataset!r} ({spec.num_classes} classes, '
           f'{len(state_dict)} tensors) to {args.out}')
 

@@ -12,15 +12,20 @@ import argparse
 import sys
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
+from mmt_challenge.engine.cli import exit_on_input_error
 from mmt_challenge.structures import load_score_file
 from mmt_challenge.submission import (SUBMISSION_FORMATS, make_submission,
                                       validate_submission)
+from mmt_challenge.utils import check_outputs_not_inputs
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Write a submission file from a fused score file')
-    parser.add_argument('fused', help='fused score file (.npz, one scale)')
+    parser.add_argument(
+        'fused',
+        help='fused score file (.npz, one scale); MMAction2 dumps (.pkl) go '
+        'through an ensemble recipe (import_mmaction_dump), never here')
     parser.add_argument(
         '--out', required=True, help='submission file, e.g. '
         'submissions/NAME.txt')
@@ -36,9 +41,14 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
-    score_file = load_score_file(args.fused)
+    check_outputs_not_inputs({'--out': args.out}, {
+        'score file': args.fused,
+        'test list': args.test_list
+    })
+    score_file = load_score_file(args.fused)  # .npz only: never a pickle
     rows = make_submission(
         score_file, args.out, format=args.format, test_list=args.test_list)
     test_ids = args.test_list or [str(v) for v in score_file.video_ids]

@@ -32,6 +32,8 @@ import datetime
 import json
 import os.path as osp
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -398,8 +400,21 @@ def save_score_file(path: str, score_file: ScoreFile) -> None:
         np.savez(f, **arrays)
 
 
+# What reading a truncated or corrupt archive raises (zipfile, zlib, numpy).
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, EOFError, OSError, zlib.error)
+
+
 def _load_npz(path: str) -> ScoreFile:
-    with np.load(path, allow_pickle=False) as archive:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except _ARCHIVE_ERRORS as e:
+        raise ValueError(f'not a readable .npz archive (truncated or '
+                         f'corrupt?): {type(e).__name__}: {e}') from None
+    except ValueError as e:  # not a zip: numpy tried it as a pickle
+        raise ValueError(f'not an .npz archive ({e})') from None
+    if not hasattr(archive, 'files'):  # a bare .npy array
+        raise ValueError('not an .npz archive (a single .npy array)')
+    with archive:
         keys = set(archive.files)
         missing = [k for k in _REQUIRED_KEYS if k not in keys]
         if missing:
@@ -407,8 +422,16 @@ def _load_npz(path: str) -> ScoreFile:
         unknown = sorted(keys - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))
         if unknown:
             warnings.warn(f'{path}: ignoring unknown key(s) {unknown}')
-        fields = {k: archive[k] for k in _REQUIRED_KEYS + _OPTIONAL_KEYS
-                  if k in keys}
+        fields = {}
+        for k in _REQUIRED_KEYS + _OPTIONAL_KEYS:
+            if k not in keys:
+                continue
+            try:
+                fields[k] = archive[k]
+            except (*_ARCHIVE_ERRORS, ValueError) as e:
+                raise ValueError(
+                    f'member {k!r} cannot be read (truncated or corrupt '
+                    f'archive?): {type(e).__name__}: {e}') from None
     meta = fields['meta']
     if meta.shape != () or meta.dtype.kind != 'U':
         raise ValueError(f'meta must be a 0-d string array holding JSON, got '

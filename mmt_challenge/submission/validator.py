@@ -5,12 +5,14 @@ line number: the encoding (UTF-8, no byte order mark), blank lines, the
 column count, unknown and repeated videos, and per format
 
 * ``top5``: five distinct class indices, non-negative integers below
-  ``num_classes`` when it is known;
+  ``num_classes``, separated by spaces (a tab is a problem);
 * ``scores``: a ``filename,<class>...`` header with distinct class names
   (``num_classes`` of them when known), and a finite number in every class
   column;
 
-and finally every test video missing from the file.
+and finally every test video missing from the file. The class count is
+required: without it the validator reports that it cannot check the indices
+instead of calling the file valid.
 """
 import csv
 import re
@@ -151,7 +153,7 @@ def _check_score_row(number: int, row: List[str], header: List[str],
 def validate_submission(path: str,
                         test_list: Union[str, Sequence[str]],
                         *,
-                        num_classes: Optional[int] = None,
+                        num_classes: Optional[int],
                         format: Optional[str] = None) -> List[Problem]:
     """Every problem of a submission file.
 
@@ -159,8 +161,10 @@ def validate_submission(path: str,
         path (str): The submission.
         test_list (str | Sequence[str]): The MMAction2 list file of the test
             videos (its line numbers appear in messages), or the video ids.
-        num_classes (int, optional): Number of classes; checks top-5 index
-            ranges and the CSV header's width. Defaults to None.
+        num_classes (int | None): Number of classes; checks top-5 index
+            ranges and the CSV header's width. Required: None (unknown) is
+            itself a problem, so that a file is never called valid with its
+            class indices unchecked.
         format (str, optional): ``'top5'`` or ``'scores'``. Defaults to None
             (a ``filename,`` header means ``scores``, otherwise ``top5``).
 
@@ -183,9 +187,18 @@ def validate_submission(path: str,
     with open(path, 'rb') as f:
         data = f.read()
     problems: List[Problem] = []
+    if num_classes is None:
+        problems.append(Problem(
+            None, 'the class count is unknown, so class indices cannot be '
+            'checked: give it (--num-classes, a --label-map or the '
+            '--challenge config)'))
+    elif (not isinstance(num_classes, int) or isinstance(num_classes, bool)
+          or num_classes < 1):
+        raise ValueError(f'num_classes must be a positive int, got '
+                         f'{num_classes!r}')
     if not data.strip():
-        return [Problem(None, f'the file is empty; expected '
-                        f'{len(test_lines)} videos')]
+        return problems + [Problem(None, f'the file is empty; expected '
+                                   f'{len(test_lines)} videos')]
     lines = _decode_lines(data, problems)
     if lines is None:  # unreadable: listing every video as missing is noise
         return problems
@@ -193,6 +206,10 @@ def validate_submission(path: str,
     for number, text in lines:
         if not text.strip():
             problems.append(Problem(number, 'empty line'))
+        elif '\t' in text:
+            problems.append(Problem(
+                number, 'contains a tab: fields are separated by single '
+                'spaces (top5) or commas (scores)'))
     if format is None:
         format = detect_format(content[0][1]) if content else 'top5'
 
@@ -231,7 +248,7 @@ def validate_submission(path: str,
                 number, f'video {video!r} repeats line {seen[video]}'))
         else:
             seen[video] = number
-    problems.sort(key=lambda p: p.line)
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
     for video, line in test_lines.items():
         if video not in seen:
             problems.append(Problem(

@@ -201,8 +201,9 @@ def test_ids_instead_of_a_list_file(written, tmp_path):
     ids = [line.split()[0] for line in lines['top5']]
     path = tmp_path / 'good.txt'
     path.write_text(_text(lines['top5']))
-    assert validate_submission(str(path), ids) == []
-    assert validate_submission(str(path), ids[:-1])[0] == Problem(
+    assert validate_submission(str(path), ids, num_classes=10) == []
+    assert validate_submission(
+        str(path), ids[:-1], num_classes=10)[0] == Problem(
         12, "unknown video 'test/11.mp4' (not in the test list)")
 
 
@@ -228,7 +229,8 @@ def test_validate_tool_exit_status(written, tmp_path, monkeypatch, capsys):
     bad = tmp_path / 'bad.txt'
     bad.write_text(_text(lines['top5'][:-1] + [lines['top5'][0]]))
     monkeypatch.setattr(sys, 'argv', [
-        'validate_submission.py', str(bad), '--test-list', test_list
+        'validate_submission.py', str(bad), '--test-list', test_list,
+        '--num-classes', '10'
     ])
     with pytest.raises(SystemExit) as exit_info:
         _tool('validate_submission').main()
