@@ -301,9 +301,12 @@ def test_warp_soft_targets_thresholded():
 def test_warp_build_from_registry():
     loss_fn = MODELS.build(
         dict(type='WARPLoss', mode='sampled', seed=0, loss_weight=0.5))
-    assert isinstance(loss_fn, WARPLoss)
     assert (loss_fn.mode, loss_fn.seed, loss_fn.loss_weight) == ('sampled', 0,
                                                                  0.5)
+    scores, labels = random_case(3, 5, 6, density=0.5)
+    torch.testing.assert_close(
+        loss_fn(scores, labels),
+        0.5 * WARPLoss(mode='sampled', seed=0)(scores, labels))
 
 
 def test_warp_closed_form_one_pair():
