@@ -137,7 +137,10 @@ def test_builds_from_registry():
     sampler = DATA_SAMPLERS.build(
         dict(type='MultiSourceSampler', replicas=[1, 2]),
         default_args=dict(dataset=Sources([2, 2]), seed=0))
-    assert isinstance(sampler, MultiSourceSampler) and len(sampler) == 6
+    assert len(sampler) == 6
+    indices = list(sampler)
+    assert counts_by_source(indices, sampler.dataset) == {0: 2, 1: 4}
+    assert Counter(indices) == {0: 1, 1: 1, 2: 2, 3: 2}
 
 
 def test_rejects_a_plain_dataset():
