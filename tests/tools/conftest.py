@@ -1,6 +1,7 @@
 """A tiny mini-M-MiT and a tiny member config for end-to-end tool tests."""
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +12,10 @@ from mmt_challenge.datasets import build_list_file, generate_mini_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MINI_TSM = osp.join(ROOT, 'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
+#: The validation line of a mini M-MiT training log; groups: sample, macro
+#: and micro mAP.
+MAP_LINE = re.compile(r'mmit/sample_mAP: ([\d.]+)\s+mmit/macro_mAP: ([\d.]+)'
+                      r'\s+mmit/micro_mAP: ([\d.]+)')
 
 
 @pytest.fixture(scope='session')
@@ -63,3 +68,44 @@ def run_tool(*args, timeout=300, check=True):
         raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n'
                              f'{result.stderr[-5000:]}')
     return result
+
+
+def run_in_process(monkeypatch, capsys, script, *args):
+    """Run ``tools/<script>`` in this process (no interpreter start-up).
+
+    Returns ``(exit code, stdout, stderr)``; an exception escaping the tool
+    counts as exit code 1 with its message appended to stderr, as the
+    interpreter would report it.
+    """
+    import runpy
+    capsys.readouterr()
+    monkeypatch.setattr(sys, 'argv', [script, *map(str, args)])
+    try:
+        runpy.run_path(osp.join(ROOT, 'tools', script), run_name='__main__')
+        code, message = 0, ''
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (
+            0 if exit_.code is None else 1)
+        message = '' if isinstance(exit_.code, int) or exit_.code is None \
+            else str(exit_.code)
+    except Exception as error:  # noqa: B902  what a traceback would show
+        code, message = 1, f'{type(error).__name__}: {error}'
+    out, err = capsys.readouterr()
+    return code, out, err + message
+
+
+def snapshot(*paths) -> dict:
+    """The bytes of every file under ``paths``, to check inputs afterwards."""
+    files = {}
+    for path in paths:
+        path = str(path)
+        if osp.isdir(path):
+            for root, _, names in os.walk(path):
+                for name in names:
+                    full = osp.join(root, name)
+                    with open(full, 'rb') as f:
+                        files[full] = f.read()
+        else:
+            with open(path, 'rb') as f:
+                files[path] = f.read()
+    return files

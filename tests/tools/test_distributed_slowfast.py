@@ -3,8 +3,7 @@ import os.path as osp
 
 import torch
 
-from .conftest import ROOT, free_port, run_tool, write_tiny_config
-from .test_train_test import MAP_LINE
+from .conftest import MAP_LINE, ROOT, free_port, run_tool, write_tiny_config
 
 MINI_SLOWFAST = osp.join(
     ROOT, 'configs/mini/slowfast_r18_1xb8-4x8x1-8e_mini-mmit-rgb.py')

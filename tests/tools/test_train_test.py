@@ -2,7 +2,6 @@
 import glob
 import os.path as osp
 import pickle
-import re
 import signal
 import subprocess
 import sys
@@ -10,10 +9,8 @@ import time
 
 import pytest
 
-from .conftest import ROOT, free_port, run_tool, write_tiny_config
-
-MAP_LINE = re.compile(r'mmit/sample_mAP: ([\d.]+)\s+mmit/macro_mAP: ([\d.]+)'
-                      r'\s+mmit/micro_mAP: ([\d.]+)')
+from .conftest import (MAP_LINE, ROOT, free_port, run_tool,
+                       write_tiny_config)
 
 
 @pytest.fixture(scope='module')
