@@ -11,6 +11,7 @@ _csv = dict(train='trainingSet.csv', val='validationSet.csv',
 data = dict(
     generate=dict(out=_root),  # tools/make_mini_dataset.py --out data/mini_mmit
     label_map=f'{_root}/moments_categories.txt',
+    num_classes=14,  # what the generator writes; checked against the map
     **{
         split: dict(
             csv=f'{_root}/{csv}',

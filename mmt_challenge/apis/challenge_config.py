@@ -197,6 +197,11 @@ class Challenge:
     def ensemble_dir(self) -> str:
         return osp.join(self.work_dir, 'ensemble')
 
+    @property
+    def report_dir(self) -> str:
+        """The ensemble's report on val (``summary.csv``, weights, plots)."""
+        return osp.join(self.ensemble_dir, 'report')
+
     def submission_file(self, fmt: str) -> str:
         return self.submission['file'].format(format=fmt, name=self.name)
 

@@ -366,19 +366,20 @@ def _ensemble_steps(challenge: Challenge) -> List[Step]:
 
     fused_val = osp.join(out_dir, 'fused_val.npz')
     fused_test = osp.join(out_dir, 'fused_test.npz')
-    weights = osp.join(out_dir, 'weights.json')
+    # tools/ensemble.py replaces its report directory as a whole.
+    weights = osp.join(challenge.report_dir, 'weights.json')
     return [
         Step('ensemble', 'fit the ensemble on val (honest k-fold estimate)',
              ['python', _tool('ensemble.py'), recipe, '--ann',
               challenge.splits['val'].list_file, '--out', fused_val,
-              '--report', out_dir, *score_options('val')],
+              '--report', challenge.report_dir, *score_options('val')],
              outputs=[fused_val, weights],
              marker=osp.join(out_dir, 'val.done')),
         Step('ensemble', 'apply the val weights to test',
              ['python', _tool('ensemble.py'), recipe, '--split', 'test',
               '--ann', challenge.splits['test'].list_file, '--weights',
               weights, '--no-detail', '--out', fused_test, '--report',
-              osp.join(out_dir, 'test'), *score_options('test')],
+              osp.join(out_dir, 'test_report'), *score_options('test')],
              outputs=[fused_test]),
     ]
 

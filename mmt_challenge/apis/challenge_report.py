@@ -74,7 +74,7 @@ def leaderboard(challenge: Challenge) -> pd.DataFrame:
         return float(np.nanmean(class_ap(scores, labels)[indices]))
 
     ensemble_dir = challenge.ensemble_dir
-    summary = pd.read_csv(osp.join(ensemble_dir, 'summary.csv'))
+    summary = pd.read_csv(osp.join(challenge.report_dir, 'summary.csv'))
     board = []
     for member in challenge.members:
         scales, scores = _rows_of(challenge.score_file(member, 'val'), ids)
@@ -113,7 +113,7 @@ def _facts(challenge: Challenge, table: pd.DataFrame,
              'on val).']
     kfold = board[board['model'] == 'ensemble, k-fold estimate']
     if len(kfold):
-        folds = osp.join(challenge.ensemble_dir, 'folds.csv')
+        folds = osp.join(challenge.report_dir, 'folds.csv')
         k = len(pd.read_csv(folds)) if osp.isfile(folds) else 'k'
         facts.append(f'Honest {k}-fold estimate of the ensemble '
                      f'(weights fitted on the other folds): '
@@ -194,6 +194,12 @@ def write_report(challenge: Challenge, timings: Dict[str, float],
     submissions = ', '.join(f'`{challenge.submission_file(f)}`'
                             for f in challenge.submission['formats'])
     timing = ', '.join(f'{k} {v:.0f} s' for k, v in timings.items())
+    plots = []
+    for title, png in (('members', 'members.png'), ('weights', 'weights.png'),
+                       ('per-class AP', 'per_class_ap.png')):
+        target = osp.relpath(osp.join(challenge.report_dir, png),
+                             challenge.work_dir)
+        plots += [f'![{title}]({target})', '']
     text = '\n'.join([
         f'# {challenge.name} report', '',
         'Validation split. Each member at each test scale and fused '
@@ -203,9 +209,7 @@ def write_report(challenge: Challenge, timings: Dict[str, float],
         *[f'- {f}' for f in facts], '',
         f'Submission: {submissions} (validated).', '',
         *([f'Stage times: {timing}.', ''] if timing else []),
-        '![members](ensemble/members.png)', '',
-        '![weights](ensemble/weights.png)', '',
-        '![per-class AP](ensemble/per_class_ap.png)', ''
+        *plots
     ])
     path = osp.join(challenge.work_dir, 'report.md')
     atomic_write_text(path, text)

@@ -129,6 +129,11 @@ class ChallengeRunner:
     def _logger(self) -> MMLogger:
         os.makedirs(self.challenge.work_dir, exist_ok=True)
         name = f'run_challenge_{time.strftime("%Y%m%d_%H%M%S")}'
+        suffix = 0
+        while MMLogger.check_instance_created(
+                name + (f'_{suffix}' if suffix else '')):
+            suffix += 1
+        name += f'_{suffix}' if suffix else ''
         return MMLogger.get_instance(
             name,
             log_file=osp.join(self.challenge.work_dir, f'{name}.log'),
@@ -156,8 +161,12 @@ class ChallengeRunner:
             start = time.perf_counter()
             print_log(f'===== stage {stage} =====', logger='current')
             self._prepare_stage(stage, dry_run=False)
-            for step in plan_stage(self.challenge, stage, self.launch):
-                self._run_step(step)
+            steps = plan_stage(self.challenge, stage, self.launch)
+            for index in range(len(steps)):
+                if stage == 'data':  # a generated label map gives the
+                    # class count to the steps after it
+                    steps = plan_stage(self.challenge, stage, self.launch)
+                self._run_step(steps[index])
             if stage == 'test':
                 for line in prior_fill_lines(self.prior_filled()):
                     print_log(line, logger='current', level=logging.WARNING)

@@ -1,116 +1,195 @@
-"""The whole mini challenge chain at tiny sizes: data, four members trained
-through tools/train.py, dense tests, ensemble, submission, report; then a
-second run that reuses every finished stage."""
+"""The mini challenge (challenges/mini_mmit.py) at tiny sizes: its members'
+generated configs are the configs they trained with before the challenge
+configs; the whole chain, a second run that reuses every finished step, and
+a run interrupted once in every stage that redoes nothing finished.
+
+Trainings and dense tests are faked here (a checkpoint file, a score file
+of random probabilities): these tests check the bookkeeping of the chain;
+tests/apis/test_run_challenge.py trains and tests members for real."""
 import glob
+import os
 import os.path as osp
-import signal
-import subprocess
-import sys
-import time
 from unittest import mock
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
-from mmt_challenge.apis import MiniChallenge
-from mmt_challenge.apis import mini_challenge as module
-from mmt_challenge.structures import load_score_file
+from mmt_challenge.apis import ChallengeRunner, load_challenge
+from mmt_challenge.apis import challenge_report
+from mmt_challenge.apis import challenge_runner as runner_module
+from mmt_challenge.datasets import read_label_map, read_list_file
+from mmt_challenge.structures import ScoreFile, save_score_file
 from mmt_challenge.submission import validate_submission
 
-RUN_TOOL = module._run_tool
+from .conftest import ROOT
+
+RUN_COMMAND = runner_module.run_command
 
 
-def _tiny_challenge(root, epochs=1):
-    loaders = [
-        f'{loader}_dataloader.{key}={value}'
-        for loader in ('train', 'val', 'test')
-        for key, value in (('batch_size', 4), ('num_workers', 0),
-                           ('persistent_workers', False))
-    ]
-    return MiniChallenge(
-        work_dir=str(root / 'work'),
-        data_dir=str(root / 'data'),
-        dataset_kwargs=dict(num_train=8, num_val=6, num_test=6, size=32,
-                            num_frames=8),
-        train_options=[f'train_cfg.max_epochs={epochs}', *loaders],
-        dense_test_options=['--scales', '28', '32', '--num-clips', '2',
-                            '--num-crops', '1'],
-        submission=str(root / 'submissions' / 'top5.txt'))
+def _tiny_challenge(root) -> str:
+    data = root / 'data'
+    text = f"""
+_base_ = [{osp.join(ROOT, 'challenges', 'mini_mmit.py')!r}]
+work_dir = {str(root / 'work')!r}
+_root = {str(data)!r}
+data = dict(
+    generate=dict(out=_root, num_train=8, num_val=6, num_test=6, size=32,
+                  num_frames=8),
+    label_map=f'{{_root}}/moments_categories.txt',
+    **{{split: dict(csv=f'{{_root}}/{{csv}}', videos=f'{{_root}}/videos',
+                   list=f'{{_root}}/{{split}}_list.txt')
+       for split, csv in (('train', 'trainingSet.csv'),
+                          ('val', 'validationSet.csv'),
+                          ('test', 'testingSet.csv'))}})
+submission = dict(file={str(root / 'submissions' / 'top5.txt')!r})
+report = dict(class_group=dict(classes_json=f'{{_root}}/classes.json'))
+"""
+    path = root / 'tiny_mini.py'
+    path.write_text(text)
+    return str(path)
+
+
+def _after(argv, flag):
+    return argv[argv.index(flag) + 1]
+
+
+def _fake_heavy(argv):
+    """Stand in for a training (its checkpoints) or a dense test (a score
+    file of random probabilities for the videos on disk)."""
+    tool = next(a for a in argv if a.endswith('.py'))
+    if tool.endswith('train.py'):
+        work = _after(argv, '--work-dir')
+        os.makedirs(work, exist_ok=True)
+        cfg = Config.fromfile(argv[argv.index(tool) + 1])
+        checkpoint = osp.join(work, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+        with open(checkpoint, 'wb') as f:
+            f.write(b'fake checkpoint')
+        with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+            f.write(checkpoint)
+        return
+    out, ann = _after(argv, '--out'), _after(argv, '--ann')
+    root = _after(argv, '--video-root')
+    names = read_label_map(_after(argv, '--label-map'))
+    ids = [r.video_id for r in read_list_file(ann, allow_unlabelled=True)
+           if osp.isfile(osp.join(root, r.video_id))]
+    rng = np.random.default_rng(abs(hash(out)) % 2**32)
+    save_score_file(out, ScoreFile(
+        video_ids=np.asarray(ids), class_names=np.asarray(names),
+        scores=rng.random((len(ids), 2, len(names))),
+        scales=np.array([28, 32])))
+
+
+class _Spy:
+    """Stands in for ``run_command``: records every command, fakes the
+    heavy ones, runs the others, and may press Ctrl-C.
+
+    Args:
+        interrupt (callable, optional): Predicate on a command: raise
+            KeyboardInterrupt instead of running it.
+        during (callable, optional): Predicate on a command: run it (faked
+            or not), then raise KeyboardInterrupt, as if Ctrl-C came while
+            it was writing.
+    """
+
+    def __init__(self, interrupt=None, during=None):
+        self.commands = []
+        self.interrupt = interrupt or (lambda argv: False)
+        self.during = during or (lambda argv: False)
+
+    def __call__(self, argv, in_process=False):
+        self.commands.append(list(argv))
+        if self.interrupt(argv):
+            raise KeyboardInterrupt
+        if in_process:
+            RUN_COMMAND(argv, in_process=True)
+        else:
+            _fake_heavy(argv)
+        if self.during(argv):
+            raise KeyboardInterrupt
+
+    def tools(self, name):
+        return [c for c in self.commands if f'tools/{name}.py' in c]
+
+
+def _run(challenge, spy):
+    with mock.patch.object(runner_module, 'run_command', spy):
+        return ChallengeRunner(challenge).run()
 
 
 @pytest.fixture(scope='module')
-def challenge(tmp_path_factory):
-    return _tiny_challenge(tmp_path_factory.mktemp('mini_challenge'))
+def finished(tmp_path_factory):
+    """The tiny mini challenge run once, with its commands."""
+    challenge = load_challenge(
+        _tiny_challenge(tmp_path_factory.mktemp('mini_challenge')))
+    spy = _Spy()
+    table = _run(challenge, spy)
+    return challenge, spy, table
 
 
-def test_whole_chain_runs_and_reports(challenge):
-    table = challenge.run()
+def test_mini_members_train_with_the_configs_they_had(finished):
+    # Before the challenge configs, the mini challenge trained each member
+    # config with --cfg-options setting its lists and video folder only.
+    challenge = finished[0]
+    for member in challenge.members:
+        generated = Config.fromfile(challenge.member_config(member))
+        before = Config.fromfile(member.config)
+        for loader, split in (('train', 'train'), ('val', 'val'),
+                              ('test', 'test')):
+            before.merge_from_dict({
+                f'{loader}_dataloader.dataset.ann_file':
+                challenge.splits[split].list_file,
+                f'{loader}_dataloader.dataset.data_prefix.video':
+                challenge.splits[split].video_root
+            })
+        # tools/dense_test.py reads the test list from --ann: the config's
+        # test dataloader now points at val, as the full members'.
+        before.test_dataloader.dataset.ann_file = \
+            challenge.splits['val'].list_file
+        assert generated.to_dict() == before.to_dict(), member.name
+
+
+def test_whole_chain_runs_and_reports(finished):
+    challenge, spy, table = finished
     assert list(table.index) == ['TSN', 'TSM', 'TIN', 'SlowFast', 'ensemble']
     assert ((table > 0) & (table <= 1)).all().all()
-    lines = open(challenge.submission).read().splitlines()
+    assert [c[c.index('--out') + 1] for c in spy.tools('dense_test')] == [
+        challenge.score_file(m, s) for m in challenge.members
+        for s in ('val', 'test')]
+    assert len(spy.tools('fill_missing_scores')) == 4
+    assert len(spy.tools('ensemble')) == 2
+    test_list = challenge.splits['test'].list_file
+    submission = challenge.submission_file('top5')
+    lines = open(submission).read().splitlines()
     assert len(lines) == 6 and all(len(line.split()) == 6 for line in lines)
+    assert not validate_submission(submission, test_list, num_classes=14)
     report = open(osp.join(challenge.work_dir, 'report.md')).read()
     assert '| ensemble |' in report and 'motion-only classes' in report
-    for member in challenge.members:
-        for split in ('val', 'test'):
-            assert osp.isfile(challenge.score_file(member, split))
+    assert 'motion-class macro mAP' in report
 
 
-def test_second_run_reuses_finished_stages(challenge):
-    with mock.patch.object(module, '_run_tool') as run_tool, \
-            mock.patch.object(module, 'generate_mini_dataset') as generate:
-        challenge.run()
-    run_tool.assert_not_called()  # no training, no dense test
-    generate.assert_not_called()
+def test_second_run_reuses_finished_steps(finished):
+    challenge = finished[0]
+    spy = _Spy()
+    table = _run(challenge, spy)
+    assert not spy.commands
+    assert list(table.index)[-1] == 'ensemble'
 
 
-# --------------------------------------------------------------------------
-# Interrupted at every stage, then run again
-# --------------------------------------------------------------------------
-class _Spy:
-    """Stands in for ``_run_tool``: records the commands of a run and may
-    press Ctrl-C in one of them.
-
-    Args:
-        interrupt (callable, optional): Predicate on a command: the tool to
-            interrupt.
-        ready (callable, optional): When to send SIGINT to that tool. None
-            interrupts before the tool starts.
-    """
-
-    def __init__(self, interrupt=None, ready=None):
-        self.commands = []
-        self.interrupt = interrupt
-        self.ready = ready
-
-    def __call__(self, args):
-        self.commands.append(list(args))
-        if self.interrupt is None or not self.interrupt(args):
-            return RUN_TOOL(args)
-        if self.ready is None:
-            raise KeyboardInterrupt
-        child = subprocess.Popen([sys.executable, *args],
-                                 cwd=module.REPO_ROOT)
-        deadline = time.monotonic() + 300
-        while child.poll() is None and not self.ready() and \
-                time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert child.poll() is None, f'{args[0]} ended before Ctrl-C'
-        child.send_signal(signal.SIGINT)
-        child.wait(timeout=60)
-        raise KeyboardInterrupt
-
-    def tools(self, name):
-        return [c for c in self.commands if c[0] == f'tools/{name}.py']
-
-
-def _out(command):
-    return command[command.index('--out') + 1]
+def test_dry_run_prints_the_commands_a_run_runs(finished):
+    challenge, spy, _ = finished
+    printed = [line.split('  # ')[0] for line in
+               ChallengeRunner(challenge).dry_run()
+               if not line.startswith('#')]
+    ran = [' '.join(c[1:]) for c in spy.commands]
+    assert [' '.join(line.split()[1:]) for line in printed] == ran
+    assert all(line.endswith('# finished') for line in
+               ChallengeRunner(challenge).dry_run()
+               if not line.startswith('#'))
 
 
 def _interrupted_on_call(function, number):
-    """``function``, except that call ``number`` raises KeyboardInterrupt."""
     calls = []
 
     def wrapper(*args, **kwargs):
@@ -122,67 +201,71 @@ def _interrupted_on_call(function, number):
     return wrapper
 
 
-def _run(challenge, spy, interrupted=None):
-    """Run the challenge with ``spy`` as its tool runner; ``interrupted``
-    names a module function whose first call raises KeyboardInterrupt."""
-    with mock.patch.object(module, '_run_tool', spy):
-        if interrupted is None:
-            return challenge.run()
-        with mock.patch.object(
-                module, interrupted,
-                _interrupted_on_call(getattr(module, interrupted), 1)), \
-                pytest.raises(KeyboardInterrupt):
-            challenge.run()
+def _is(tool, *words):
+    return lambda argv: f'tools/{tool}.py' in argv and all(
+        w in argv for w in words)
 
 
 def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
-    challenge = _tiny_challenge(tmp_path, epochs=2)
+    challenge = load_challenge(_tiny_challenge(tmp_path))
     tsn, tsm = challenge.members[:2]
+    data_dir = challenge.generate['out']
 
     # data: Ctrl-C while the videos are written leaves no dataset behind
     with mock.patch.object(ProgressBar, 'update',
                            _interrupted_on_call(ProgressBar.update, 5)), \
             pytest.raises(KeyboardInterrupt):
         _run(challenge, _Spy())
-    assert not osp.exists(challenge.data_dir)
+    assert not osp.exists(data_dir)
 
-    # train: Ctrl-C in TSM's second epoch, TSN finished
-    last = osp.join(challenge.member_dir(tsm), 'last_checkpoint')
-    spy = _Spy(lambda a: a[:2] == ['tools/train.py', tsm.config],
-               lambda: osp.isfile(last))
+    # train: Ctrl-C in TSM's training, after a checkpoint; TSN finished
+    spy = _Spy(during=_is('train', challenge.member_config(tsm)))
     with pytest.raises(KeyboardInterrupt):
         _run(challenge, spy)
-    assert [c[1] for c in spy.tools('train')] == [tsn.config, tsm.config]
+    assert len(spy.tools('make_mini_dataset')) == 1
+    assert [c[c.index('--work-dir') + 1] for c in spy.tools('train')] == [
+        challenge.member_dir(m) for m in (tsn, tsm)]
     assert not osp.exists(osp.join(challenge.member_dir(tsm), 'train.done'))
 
-    # test: TSN is not retrained, TSM resumes; Ctrl-C before the 2nd test
-    spy = _Spy(lambda a: a[0] == 'tools/dense_test.py' and
-               _out(a) == challenge.score_file(tsn, 'test'))
+    # test: nothing of the data stage again, TSN not retrained, TSM resumes;
+    # Ctrl-C before TSN's test-split dense test
+    spy = _Spy(interrupt=_is('dense_test',
+                             challenge.score_file(tsn, 'test')))
     with pytest.raises(KeyboardInterrupt):
         _run(challenge, spy)
     trained = spy.tools('train')
-    assert [c[1] for c in trained] == [m.config for m in challenge.members[1:]]
+    assert spy.commands[0] == trained[0]  # the data stage was finished
+    assert [c[c.index('--work-dir') + 1] for c in trained] == [
+        challenge.member_dir(m) for m in challenge.members[1:]]
     assert '--resume' in trained[0] and '--resume' not in trained[1]
-    assert [_out(c) for c in spy.tools('dense_test')] == [
-        challenge.score_file(tsn, split) for split in ('val', 'test')]
 
-    # ensemble: Ctrl-C between the fused val and test files
-    spy = _Spy()
-    with mock.patch.object(module, 'save_score_file',
-                           _interrupted_on_call(module.save_score_file, 2)), \
-            pytest.raises(KeyboardInterrupt):
+    # ensemble: Ctrl-C after the fit on val, before test
+    spy = _Spy(interrupt=_is('ensemble', '--split'))
+    with pytest.raises(KeyboardInterrupt):
         _run(challenge, spy)
     assert not spy.tools('train')
-    assert [_out(c) for c in spy.tools('dense_test')] == [
-        challenge.score_file(member, split) for member in challenge.members
-        for split in ('val', 'test')][1:]
+    assert [c[c.index('--out') + 1] for c in spy.tools('dense_test')] == [
+        challenge.score_file(m, s) for m in challenge.members
+        for s in ('val', 'test')][1:]
+    assert len(spy.tools('ensemble')) == 2
     assert not osp.exists(osp.join(challenge.ensemble_dir, 'fused_test.npz'))
 
-    # submit, then report: Ctrl-C in each, no tool runs again
-    for name in ('validate_submission', 'atomic_write_text'):
-        spy = _Spy()
-        _run(challenge, spy, interrupted=name)
-        assert not spy.commands
+    # submit: Ctrl-C in the validation; the ensemble on val is not redone
+    spy = _Spy(interrupt=_is('validate_submission'))
+    with pytest.raises(KeyboardInterrupt):
+        _run(challenge, spy)
+    assert [c[-1] for c in spy.tools('ensemble')][:1] and all(
+        '--split' in c for c in spy.tools('ensemble'))
+    assert not spy.tools('fill_missing_scores')
+
+    # report: Ctrl-C while writing it; only the validation runs again
+    spy = _Spy()
+    with mock.patch.object(
+            challenge_report, 'atomic_write_text',
+            _interrupted_on_call(challenge_report.atomic_write_text, 1)), \
+            pytest.raises(KeyboardInterrupt):
+        _run(challenge, spy)
+    assert [c for c in spy.commands] == spy.tools('validate_submission')
     assert not osp.exists(osp.join(challenge.work_dir, 'report.md'))
 
     spy = _Spy()
@@ -190,10 +273,4 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
     assert not spy.commands
     assert list(table.index) == [m.name for m in challenge.members] + [
         'ensemble']
-    assert not validate_submission(
-        challenge.submission, challenge.list_file('test'), num_classes=14)
-    for member in challenge.members:
-        for split in ('val', 'test'):
-            scores = load_score_file(challenge.score_file(member, split))
-            assert np.isfinite(scores.scores).all()
-    assert not glob.glob(str(tmp_path / '**' / '*.tmp'), recursive=True)
+    assert not glob.glob(str(tmp_path / '**' / '.*.tmp*'), recursive=True)
