@@ -7,6 +7,8 @@ from mmaction.registry import MODELS
 import mmt_challenge  # noqa: F401
 from mmt_challenge.models.losses import AsymmetricLoss
 
+from multilabel_cases import loss_and_grad, random_case
+
 
 def asl_reference(scores, labels, gamma_neg=4.0, gamma_pos=0.0, clip=0.05,
                   eps=1e-8):
@@ -26,22 +28,6 @@ def asl_reference(scores, labels, gamma_neg=4.0, gamma_pos=0.0, clip=0.05,
                 torch.clamp(keep, min=eps))
             total = total - (y * pos + (1 - y) * neg)
     return total / num_samples
-
-
-def random_case(seed, num_samples, num_classes, spread=3.0, density=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    scores = torch.randn(
-        num_samples, num_classes, generator=gen, dtype=torch.float64) * spread
-    labels = (torch.rand(num_samples, num_classes, generator=gen)
-              < density).double()
-    return scores, labels
-
-
-def loss_and_grad(loss_fn, scores, labels):
-    scores = scores.detach().clone().requires_grad_()
-    value = loss_fn(scores, labels)
-    (grad, ) = torch.autograd.grad(value, scores)
-    return value.detach(), grad
 
 
 def reference_and_grad(scores, labels, **kwargs):

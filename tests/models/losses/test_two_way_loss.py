@@ -7,6 +7,8 @@ from mmaction.registry import MODELS
 import mmt_challenge  # noqa: F401
 from mmt_challenge.models.losses import TwoWayLoss
 
+from multilabel_cases import loss_and_grad, random_case
+
 
 def softplus(z):
     # log(1 + e^z) without overflow for the large violations of x100 logits
@@ -55,22 +57,6 @@ def two_way_reference(scores, labels, tp=4.0, tn=1.0):
     if terms:
         total = total + sum(terms) / len(terms)
     return total
-
-
-def random_case(seed, num_samples, num_classes, spread=3.0, density=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    scores = torch.randn(
-        num_samples, num_classes, generator=gen, dtype=torch.float64) * spread
-    labels = (torch.rand(num_samples, num_classes, generator=gen)
-              < density).double()
-    return scores, labels
-
-
-def loss_and_grad(loss_fn, scores, labels):
-    scores = scores.detach().clone().requires_grad_()
-    value = loss_fn(scores, labels)
-    (grad, ) = torch.autograd.grad(value, scores)
-    return value.detach(), grad
 
 
 def reference_and_grad(scores, labels, **kwargs):
