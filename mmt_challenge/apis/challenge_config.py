@@ -45,6 +45,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from mmengine.config import Config
 
 from ..datasets import read_label_map
+from ..utils.checks import check_positive_int
 
 __all__ = [
     'SPLITS', 'SplitData', 'ChallengeMember', 'Challenge', 'load_challenge',
@@ -220,12 +221,6 @@ def _check_keys(value: Any, allowed: set, what: str) -> dict:
     return dict(value)
 
 
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f'{what} must be a positive int, got {value!r}')
-    return value
-
-
 def _path(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f'{what} must be a path, got {value!r}')
@@ -335,11 +330,11 @@ def load_challenge(path: str,
         prepare = _check_keys(prepare, _PREPARE_KEYS, f'{path}: data.prepare')
         for key, default in (('fps', 30), ('short_side', 320), ('workers',
                                                                  1)):
-            prepare[key] = _positive_int(
+            prepare[key] = check_positive_int(
                 prepare.get(key, default), f'{path}: data.prepare.{key}')
     num_classes = data.get('num_classes')
     if num_classes is not None:
-        _positive_int(num_classes, f'{path}: data.num_classes')
+        check_positive_int(num_classes, f'{path}: data.num_classes')
     members_cfg = cfg.get('members')
     if not isinstance(members_cfg, (list, tuple)) or not members_cfg:
         raise ValueError(f'{path}: members must be a non-empty list')
@@ -381,7 +376,8 @@ def load_challenge(path: str,
         members=members,
         prepare=prepare,
         generate=data.get('generate'),
-        workers=_positive_int(data.get('workers', 1), f'{path}: data.workers'),
+        workers=check_positive_int(
+            data.get('workers', 1), f'{path}: data.workers'),
         seed=train.get('seed', 0),
         ensemble=ensemble,
         submission=submission,

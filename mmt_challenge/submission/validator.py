@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..datasets import read_list_file
+from ..utils.checks import check_positive_int
 from .writers import SUBMISSION_FORMATS
 
 __all__ = ['Problem', 'validate_submission', 'detect_format']
@@ -192,10 +193,8 @@ def validate_submission(path: str,
             None, 'the class count is unknown, so class indices cannot be '
             'checked: give it (--num-classes, a --label-map or the '
             '--challenge config)'))
-    elif (not isinstance(num_classes, int) or isinstance(num_classes, bool)
-          or num_classes < 1):
-        raise ValueError(f'num_classes must be a positive int, got '
-                         f'{num_classes!r}')
+    else:
+        check_positive_int(num_classes, 'num_classes')
     if not data.strip():
         return problems + [Problem(None, f'the file is empty; expected '
                                    f'{len(test_lines)} videos')]
