@@ -25,7 +25,9 @@ Checkpoints are read by mmengine's loader, weights-only
 that says so.
 """
 import fnmatch
+import os.path as osp
 import re
+import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Tuple
@@ -119,7 +121,8 @@ def read_checkpoint(path: str, map_location: Any = 'cpu') -> dict:
         raise FileNotFoundError(f'checkpoint not found: {path}') from None
     except Exception as error:  # torch raises many kinds on non-checkpoints
         first_line = (str(error).strip().splitlines() or [''])[0]
-        if 'Weights only load failed' in str(error):
+        if 'Weights only load failed' in str(error) and _looks_like_torch(
+                path):
             raise ValueError(
                 f'{path}: refused to load it weights-only (it holds objects '
                 'other than tensors and plain data, whose unpickling could '
@@ -133,6 +136,17 @@ def read_checkpoint(path: str, map_location: Any = 'cpu') -> dict:
         raise ValueError(f'{path} is not a model checkpoint: it holds no '
                          'tensors (a state_dict mapping names to tensors)')
     return checkpoint
+
+
+def _looks_like_torch(path: str) -> bool:
+    """A zip archive (``torch.save``) or a pickle (older torch), as far as
+    the first bytes tell."""
+    if not osp.isfile(path):
+        return True  # a URL: let torch's message stand
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, 'rb') as f:
+        return f.read(1) == b'\x80'  # pickle protocol >= 2
 
 
 def _state_dict_of(checkpoint: Any) -> Optional[dict]:
