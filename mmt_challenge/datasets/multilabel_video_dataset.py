@@ -10,6 +10,7 @@ from mmaction.datasets.transforms import (DecordDecode, DecordInit,
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
+from ..utils.checks import check_positive_int
 from .annotations import read_list_file, read_mmit_csv
 from .sample_seeding import SampleKey, seeded_randomness
 
@@ -61,9 +62,7 @@ class MultiLabelVideoDataset(VideoDataset):
                  data_prefix: dict = dict(video=''),
                  allow_unlabelled: bool = False,
                  **kwargs) -> None:
-        if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(
-                f'num_classes must be a positive int, got {num_classes!r}')
+        check_positive_int(num_classes, 'num_classes')
         if kwargs.pop('multi_class', True) is not True:
             raise ValueError('MultiLabelVideoDataset is always multi_class')
         self.allow_unlabelled = allow_unlabelled

@@ -96,7 +96,7 @@ def test_all_videos_broken_gives_clear_error(tmp_path, video_factory):
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(num_classes=0), 'num_classes must be a positive int'),
+    (dict(num_classes=0), 'num_classes must be positive, got 0'),
     (dict(multi_class=False), 'always multi_class'),
 ])
 def test_bad_arguments(ann_with_broken_video, video_factory, kwargs, match):
