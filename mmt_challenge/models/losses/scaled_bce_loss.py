@@ -22,9 +22,9 @@ class ScaledBCELoss(BaseWeightedLoss):
 
     The mean over all ``B * C`` entries makes plain BCE tiny for a large label
     space (313 classes in M-MiT); the first-place M-MiT 2019 solution scaled it
-    by ``s = 160`` and found it clearly better than WARP and LSEP. ``scale``
-    and ``loss_weight`` multiply the same number; ``scale`` is kept apart so
-    configs read like the paper.
+    by ``s = 160`` and chose it over WARP and LSEP (its report gives no
+    numbers for that comparison). ``scale`` and ``loss_weight`` multiply the
+    same number; ``scale`` is kept apart so configs read like the paper.
 
     Targets may be soft (mixup, label smoothing): any value in ``[0, 1]`` is
     accepted.
