@@ -8,7 +8,8 @@ import argparse
 from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import (build_runner, finish_distributed,
+from mmt_challenge.engine import (amp_optim_wrapper, build_runner,
+                                  finish_distributed,
                                   init_distributed)
 from mmt_challenge.engine.cli import (add_launch_args,
                                       check_load_from_not_overwritten,
@@ -28,7 +29,12 @@ def parse_args():
         help='resume from this checkpoint, or, without a path, from the '
         'latest checkpoint in the work directory')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        nargs='?',
+        const='fp16',
+        choices=['fp16', 'bf16'],
+        help='mixed precision (mmengine AmpOptimWrapper, CUDA only): fp16 '
+        '(the default without a value) or bf16')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -59,12 +65,7 @@ def merge_args(cfg, args):
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp does not support the optimizer wrapper '
-                             f'{optim_wrapper!r}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper, args.amp)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
