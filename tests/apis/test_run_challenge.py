@@ -25,7 +25,8 @@ member_defaults = dict(
     dense_test=dict(scales=[32], num_clips=1, num_crops=1))
 data.update(prepare=dict(fps=10, short_side=32, workers=2))
 ensemble = dict(search=dict(folds=2), bootstrap=dict(num_samples=50))
-submission = dict(formats=['top5', 'scores'])
+submission = dict(formats=['top5', 'scores'],
+                  file=work_dir + '/submissions/odd_{format}.txt')
 """
 
 
