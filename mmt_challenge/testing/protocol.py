@@ -20,13 +20,26 @@ test pipeline                   protocol
 
 A config may name its dense protocol in a top-level ``dense_test_cfg =
 dict(scales=[128, 144, 160], num_clips=10, num_crops=3)``, which overrides the
-pipeline's defaults; arguments override both.
+pipeline's defaults; arguments override both. ``dense_test_cfg`` may also
+start from a named protocol of :data:`NAMED_PROTOCOLS`
+(``dense_test_cfg = dict(protocol='mmit2019-2d')``; its other keys override
+the named values):
+
+* ``'fixed-10x3'``: 10 clips at fixed, evenly spread offsets x 3 crops (the
+  image-based members' default here; ``clip_sampling='fixed'``);
+* ``'mmit2019-2d'``: the 2019 report's test of its image-based members, 5
+  random clips x 3 crops of 256 pixels at scale 256. Random clips are drawn
+  as training draws them (one frame at a random position in every segment;
+  a random start for clips of consecutive frames), from a generator seeded
+  by ``seed`` and the video id, so that a video gets the same clips in every
+  run, process and order (``clip_sampling='random'``).
 
 Crop size at other scales: the pipeline's crop scaled with the scale,
 ``round(crop * scale / S)``, so that a crop covers the same part of the frame
 at every scale (the 2019 report's image-based members test 256-pixel crops at
 scale 256: the whole short side, which stays so at every scale).
 """
+import zlib
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -35,7 +48,16 @@ import numpy as np
 from mmt_challenge.utils.checks import check_positive_int
 from .view_sampling import clip_frame_indices, segment_frame_indices
 
-__all__ = ['DenseTestProtocol']
+__all__ = ['DenseTestProtocol', 'NAMED_PROTOCOLS']
+
+#: Named dense protocols a config selects with ``dense_test_cfg =
+#: dict(protocol=NAME)``.
+NAMED_PROTOCOLS: Dict[str, Dict[str, Any]] = {
+    'fixed-10x3': dict(clip_sampling='fixed', num_clips=10, num_crops=3),
+    'mmit2019-2d': dict(
+        clip_sampling='random', num_clips=5, num_crops=3, scales=(256, )),
+}
+_CLIP_SAMPLINGS = ('fixed', 'random')
 
 _CROPS = {'CenterCrop': 1, 'ThreeCrop': 3}
 _UNSUPPORTED = ('RawFrameDecode', 'TenCrop', 'MultiScaleCrop', 'RandomCrop',
@@ -73,6 +95,10 @@ class DenseTestProtocol:
             Defaults to 256.
         base_crop (tuple[int, int]): ``(width, height)`` of the crop at
             ``base_scale``. Defaults to ``(224, 224)``.
+        clip_sampling (str): ``'fixed'`` (clips at fixed offsets, see
+            :mod:`.view_sampling`) or ``'random'`` (random clips, seeded by
+            ``seed`` and the video id). Defaults to ``'fixed'``.
+        seed (int): Seed of the random clips. Defaults to 0.
     """
     sampling: str
     clip_len: int
@@ -82,6 +108,8 @@ class DenseTestProtocol:
     scales: Tuple[int, ...] = (256, )
     base_scale: int = 256
     base_crop: Tuple[int, int] = (224, 224)
+    clip_sampling: str = 'fixed'
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.sampling not in ('segments', 'clips'):
@@ -92,6 +120,13 @@ class DenseTestProtocol:
         if self.sampling == 'segments' and self.frame_interval != 1:
             raise ValueError('frame_interval must be 1 for segment sampling, '
                              f'got {self.frame_interval}')
+        if self.clip_sampling not in _CLIP_SAMPLINGS:
+            raise ValueError(f'clip_sampling must be one of {_CLIP_SAMPLINGS}'
+                             f', got {self.clip_sampling!r}')
+        if isinstance(self.seed, bool) or not isinstance(
+                self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f'seed must be a non-negative integer, got '
+                             f'{self.seed!r}')
         if self.num_crops not in (1, 3):
             raise ValueError(f'num_crops must be 1 or 3, got '
                              f'{self.num_crops!r}')
@@ -118,17 +153,52 @@ class DenseTestProtocol:
         """Views per video and scale, ``num_clips * num_crops``."""
         return self.num_clips * self.num_crops
 
-    def frame_indices(self, num_frames: int) -> np.ndarray:
+    def frame_indices(self,
+                      num_frames: int,
+                      *,
+                      video_id: Optional[str] = None) -> np.ndarray:
         """Frames of every clip of a video of ``num_frames`` frames.
+
+        Args:
+            num_frames (int): Frames in the video.
+            video_id (str, optional): The video's id; seeds the random clips
+                (needed with ``clip_sampling='random'``). Defaults to None.
 
         Returns:
             np.ndarray: ``[num_clips, clip_len]`` int64 indices.
         """
+        if self.clip_sampling == 'random':
+            return self._random_frame_indices(num_frames, video_id)
         if self.sampling == 'segments':
             return segment_frame_indices(num_frames, self.clip_len,
                                          self.num_clips)
         return clip_frame_indices(num_frames, self.clip_len,
                                   self.frame_interval, self.num_clips)
+
+    def _random_frame_indices(self, num_frames: int,
+                              video_id: Optional[str]) -> np.ndarray:
+        check_positive_int(num_frames, 'num_frames')
+        if not isinstance(video_id, str):
+            raise ValueError('random clips are seeded by the video id: pass '
+                             f'video_id (a str), got {video_id!r}')
+        rng = np.random.default_rng(
+            [self.seed, zlib.crc32(video_id.encode('utf-8'))])
+        if self.sampling == 'segments':
+            # One frame at a random position in each of clip_len equal
+            # segments (TSN's training sampling); an empty segment (a video
+            # shorter than its segments) takes its start.
+            bounds = np.arange(self.clip_len + 1) * num_frames // self.clip_len
+            starts, lengths = bounds[:-1], np.maximum(np.diff(bounds), 1)
+            draws = rng.integers(
+                0, lengths, size=(self.num_clips, self.clip_len))
+            return np.minimum(starts + draws, num_frames - 1).astype(np.int64)
+        # A random start, then clip_len frames frame_interval apart, looping
+        # past the end as MMAction2's SampleFrames does.
+        span = self.clip_len * self.frame_interval
+        starts = rng.integers(
+            0, max(num_frames - span, 0) + 1, size=(self.num_clips, 1))
+        steps = np.arange(self.clip_len) * self.frame_interval
+        return ((starts + steps) % num_frames).astype(np.int64)
 
     def crop_size(self, scale: int) -> Tuple[int, int]:
         """``(width, height)`` of the crops at ``scale``:
@@ -218,10 +288,19 @@ class DenseTestProtocol:
         base_crop = _pair(by_type[crops[0]].get('crop_size'))
 
         dense_cfg = dict(cfg.get('dense_test_cfg', None) or {})
-        unknown = set(dense_cfg) - {'scales', 'num_clips', 'num_crops'}
+        unknown = set(dense_cfg) - {
+            'protocol', 'scales', 'num_clips', 'num_crops', 'clip_sampling',
+            'seed'
+        }
         if unknown:
             raise ValueError(f'dense_test_cfg has unknown keys '
                              f'{sorted(unknown)}')
+        name = dense_cfg.pop('protocol', None)
+        if name is not None:
+            if name not in NAMED_PROTOCOLS:
+                raise ValueError(f'dense_test_cfg.protocol {name!r} is not a '
+                                 f'named protocol: {sorted(NAMED_PROTOCOLS)}')
+            dense_cfg = {**NAMED_PROTOCOLS[name], **dense_cfg}
 
         def pick(value, key, default):
             return value if value is not None else dense_cfg.get(key, default)
@@ -235,7 +314,9 @@ class DenseTestProtocol:
             num_crops=pick(num_crops, 'num_crops', _CROPS[crops[0]]),
             scales=tuple(pick(scales, 'scales', (base_scale, ))),
             base_scale=base_scale,
-            base_crop=base_crop)
+            base_crop=base_crop,
+            clip_sampling=dense_cfg.get('clip_sampling', 'fixed'),
+            seed=dense_cfg.get('seed', 0))
 
 
 def _test_pipeline(cfg: Any) -> list:

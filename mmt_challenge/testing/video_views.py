@@ -48,12 +48,16 @@ class DecodedVideo:
     error: Optional[str] = None
 
 
-def decode_frames(path: str, protocol: DenseTestProtocol) -> tuple:
+def decode_frames(path: str,
+                  protocol: DenseTestProtocol,
+                  video_id: Optional[str] = None) -> tuple:
     """Read the frames a protocol needs from a video, once.
 
     Args:
         path (str): The video file.
         protocol (DenseTestProtocol): Which clips to take.
+        video_id (str, optional): The video's id, which seeds random clips.
+            Defaults to None.
 
     Returns:
         tuple: ``frames`` ``[F, H, W, 3]`` uint8 (the distinct frames of all
@@ -71,7 +75,7 @@ def decode_frames(path: str, protocol: DenseTestProtocol) -> tuple:
     num_frames = len(reader)
     if num_frames < 1:
         raise ValueError('the video has no frames')
-    indices = protocol.frame_indices(num_frames)
+    indices = protocol.frame_indices(num_frames, video_id=video_id)
     wanted, rows = np.unique(indices, return_inverse=True)
     frames = reader.get_batch(wanted.tolist()).asnumpy()
     if frames.ndim != 4 or len(frames) != len(wanted):
@@ -109,7 +113,7 @@ class DenseTestVideos(Dataset):
         video_id = self.video_ids[index]
         try:
             frames, rows, num_frames = decode_frames(
-                osp.join(self.video_root, video_id), self.protocol)
+                osp.join(self.video_root, video_id), self.protocol, video_id)
         except Exception as error:  # a bad file must not stop the test
             message = ' '.join(str(error).split())[:500]
             return DecodedVideo(

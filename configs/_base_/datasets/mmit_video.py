@@ -86,7 +86,10 @@ test_dataloader = dict(
 val_evaluator = dict(type='MultiLabelMAP')
 test_evaluator = val_evaluator
 
-# tools/dense_test.py: 10 clips x 3 crops at three short-side scales. The 2019
-# report gives the image-based members' 256-pixel crops (the whole short side)
-# but not their scales; we take 256 and one 32-pixel step either side.
-dense_test_cfg = dict(scales=[224, 256, 288], num_clips=10, num_crops=3)
+# tools/dense_test.py: 10 clips at fixed offsets x 3 crops ('fixed-10x3') at
+# three short-side scales, 256 and one 32-pixel step either side. The 2019
+# report tests its image-based members on 5 random clips x 3 crops of 256 px
+# at scale 256: the named protocol 'mmit2019-2d' (seeded random clips), e.g.
+# --cfg-options dense_test_cfg.protocol=mmit2019-2d dense_test_cfg.scales=[256]
+# (mmt_challenge/testing/protocol.py, docs/dense_test.md).
+dense_test_cfg = dict(protocol='fixed-10x3', scales=[224, 256, 288])
