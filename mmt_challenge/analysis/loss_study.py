@@ -152,7 +152,9 @@ def prepare_mini_data(data_dir: str) -> None:
 
 
 def data_options(data_dir: str) -> List[str]:
-    """``--cfg-options`` pointing a mini config's loaders at ``data_dir``."""
+    """``--cfg-options`` pointing a mini config's loaders at ``data_dir``
+    (made absolute: the trainings run from the repository root)."""
+    data_dir = osp.abspath(data_dir)
     splits = dict(train='train', val='val', test='test')
     return [
         f'{loader}_dataloader.dataset.{key}={value}'
@@ -211,6 +213,8 @@ def run_loss_study(work_dir: str,
     Returns:
         list[StudyResult]: Every run's result, in run order.
     """
+    # absolute: the trainings run from the repository root
+    work_dir = osp.abspath(work_dir)
     configs = dict(LOSS_STUDY_CONFIGS if configs is None else configs)
     if not configs:
         raise ValueError('configs is empty: nothing to study')

@@ -1,6 +1,8 @@
 import json
 import os
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -146,15 +148,42 @@ def test_study_configs_and_data_options_resolve():
     # every loss of the study has its config, and the data options land on
     # the loaders' datasets
     options = dict(item.split('=', 1) for item in data_options('/d'))
+    losses = []
     for config in LOSS_STUDY_CONFIGS.values():
         cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+        losses.append(cfg.model.cls_head.loss_cls.type)
         cfg.merge_from_dict(options)
         assert cfg.train_dataloader.dataset.ann_file == \
             '/d/mini_mmit_train_list_videos.txt'
         assert cfg.val_dataloader.dataset.data_prefix.video == '/d/videos'
-    losses = [
-        Config.fromfile(osp.join(REPO_ROOT, c)).model.cls_head.loss_cls.type
-        for c in LOSS_STUDY_CONFIGS.values()
-    ]
     assert losses == ['ScaledBCELoss', 'LSEPLoss', 'WARPLoss', 'TwoWayLoss',
                       'AsymmetricLoss']
+
+
+def test_loss_study_tool_tabulates_finished_runs(tmp_path):
+    # every run finished and the data prepared: the one command trains
+    # nothing and writes the table
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'classes.json').write_text(json.dumps(dict(classes=[{}] * 14)))
+    for name in ('train', 'val', 'test'):
+        (data / f'mini_mmit_{name}_list_videos.txt').write_text('')
+    work = tmp_path / 'work'
+    for i, (loss, config) in enumerate(LOSS_STUDY_CONFIGS.items()):
+        for seed in (0, 1):
+            run = work / osp.splitext(osp.basename(config))[0] / f'seed{seed}'
+            run.mkdir(parents=True)
+            (run / 'result.json').write_text(json.dumps(dict(
+                loss=loss, config=config, seed=seed,
+                sample_mAP=0.3 + 0.1 * i + 0.02 * seed, epoch=3,
+                best_sample_mAP=0.5, seconds=1.0)))
+    result = subprocess.run(
+        [sys.executable, 'tools/analysis/loss_study.py', '--work-dir',
+         str(work), '--data-dir', str(data), '--seeds', '0', '1', '--out',
+         str(tmp_path / 'table.md')],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / 'table.md').read_text()
+    assert table == (work / 'loss_study.md').read_text()
+    assert '| AsymmetricLoss | 0.710 ± 0.014 | 0.700 | 0.720 | 0.0 |' in table
+    assert 'training' not in result.stdout + result.stderr
