@@ -1,13 +1,16 @@
-# MultiTrain with TSM R50 on M-MiT + Kinetics-400 + Moments in Time: one
-# backbone, one linear classifier per dataset, cross-dataset projections for
-# every ordered pair of datasets, and the informative loss on a 4096-wide
-# expander (Liang et al., "Multi-dataset Training of Transformers for Robust
-# Action Recognition", NeurIPS 2022; its heads are MLPs, set
-# hidden_channels=2048 for those). Mixed batches drawn in proportion to
-# dataset size (replica 1 each). Validation and inference score the M-MiT
-# head; tools/export_single_dataset.py --dataset mmit writes a checkpoint
-# that configs/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py
-# tests. Kinetics-400 and MiT (v1, 339 classes) are single-label: softmax
+# MultiTrain with TSM R50 on M-MiT + Kinetics-400 + Moments in Time, as the
+# MultiTrain paper (Liang et al., "Multi-dataset Training of Transformers for
+# Robust Action Recognition", NeurIPS 2022): one backbone, one 2-layer MLP
+# classifier per dataset (hidden 2048, GELU), cross-dataset projections for
+# every ordered pair of datasets, and the informative loss on an expander of
+# hidden size 2048. Mixed batches drawn in proportion to dataset size
+# (replica 1 each). Validation and inference score the M-MiT head;
+# tools/export_single_dataset.py --dataset mmit exports the M-MiT model (MLP
+# heads keep the multi-dataset head layout; the linear-head variant,
+# multitrain_tsm_imagenet-pretrained-r50-linear_8xb16-1x1x8-50e_mmit-k400-mit-rgb.py,
+# exports MMAction2's fc_cls, which
+# configs/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py tests).
+# Kinetics-400 and MiT (v1, 339 classes) are single-label: softmax
 # cross-entropy; list files as MMAction2's tools/data writes them.
 _base_ = [
     '../_base_/models/tsm_r50.py', '../_base_/datasets/mmit_video.py',
@@ -28,6 +31,7 @@ model = dict(
         num_segments=_base_.num_segments,
         dropout_ratio=0.5,
         init_std=0.001,
+        hidden_channels=2048,
         datasets=[
             dict(name='mmit', num_classes=313, multi_label=True,
                  loss_cls=dict(type='ScaledBCELoss', scale=160.0)),
@@ -42,7 +46,7 @@ model = dict(
     informative_loss=dict(
         type='InformativeLoss',
         in_channels=2048,
-        hidden_channels=4096,
+        hidden_channels=2048,
         variance_weight=25.0,
         covariance_weight=1.0,
         loss_weight=0.1))
