@@ -2,7 +2,7 @@
 
 ``python tools/dense_test.py CONFIG CHECKPOINT --out FILE.npz [--scales 128
 144 160] [--num-clips 10] [--num-crops 3] [--batch-views N] [--keep-views]
-[--ann LIST] [--label-map FILE] [--launcher pytorch]``
+[--ann LIST] [--label-map FILE] [--amp [fp16|bf16]] [--launcher pytorch]``
 
 Each video is decoded once; every clip, crop and scale is cut from those
 frames. Clips, crops and scales default to the config's (its test pipeline,
@@ -68,6 +68,14 @@ def parse_args():
         '--no-dedup',
         action='store_true',
         help='score identical clips of a video again (timing comparisons)')
+    parser.add_argument(
+        '--amp',
+        nargs='?',
+        const='fp16',
+        choices=['fp16', 'bf16'],
+        help='autocast the forward passes: fp16 (the default without a '
+        'value; CUDA only) or bf16 (CUDA or CPU); scores then differ from '
+        'float32 ones')
     add_launch_args(parser)
     return parse_launch_args(parser)
 
@@ -115,7 +123,8 @@ def main():
         keep_views=args.keep_views,
         num_workers=args.num_workers,
         label_map=args.label_map,
-        deduplicate=not args.no_dedup)
+        deduplicate=not args.no_dedup,
+        amp=args.amp)
     finish_distributed()
 
 

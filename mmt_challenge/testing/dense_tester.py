@@ -7,15 +7,26 @@ batches views of one scale (from one video or several) through the model's
 ``data_preprocessor``, ``extract_feat`` and ``cls_head`` (what
 ``BaseRecognizer.predict`` runs, each view a sample), applies a sigmoid
 to each view's logits and averages the probabilities over the clips and crops
-of each video and scale. The ranks' results are gathered and put back in the
+of each video and scale.
+
+The forward passes run in ``torch.inference_mode`` on a test-time copy of the
+model (:func:`~.inference_model.prepare_inference_model`: BatchNorms folded
+into the convolutions, channels_last, a temporal shift that keeps that
+layout), in batches sized for the device: on a CPU as many views as hold
+about one 8 x 256 x 256 clip of pixels (the activations then stay in cache;
+MMAction2 runs a whole video's views at once), on a GPU one video's views;
+optionally under autocast (``amp``). Loader workers decode the next videos
+during the forward passes; on CUDA their frames are pinned and copied
+without blocking. The ranks' results are gathered and put back in the
 order of the list; every video comes back exactly once, with scores or as
 unreadable.
 """
 import logging
 import sys
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Deque, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import (Deque, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
@@ -25,6 +36,8 @@ from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 from mmt_challenge.utils.checks import check_int
+from ..engine.amp import amp_dtype, autocast
+from .inference_model import prepare_inference_model
 from .protocol import DenseTestProtocol
 from .video_views import DecodedVideo, DenseTestVideos
 from .view_sampling import crop_offsets
@@ -52,8 +65,17 @@ class DenseTestResult:
     unreadable: Dict[str, str] = field(default_factory=dict)
 
 
-def _identity(item):
-    return item
+class _Pinnable:
+    """A decoded video the DataLoader's pin-memory thread can pin (it calls
+    ``pin_memory()`` on what the workers return)."""
+
+    def __init__(self, decoded: DecodedVideo) -> None:
+        self.decoded = decoded
+
+    def pin_memory(self) -> '_Pinnable':
+        frames = [f.pin_memory() for f in self.decoded.frames]
+        self.decoded = replace(self.decoded, frames=frames)
+        return self
 
 
 class _Video:
@@ -103,16 +125,28 @@ class DenseTester:
             ``data_preprocessor``, in eval mode on its device.
         protocol (DenseTestProtocol): The views to score.
         batch_views (int, optional): Views per forward pass. Defaults to None
-            (``protocol.num_views``, one video's views at one scale).
+            (on a CPU as many views of a scale as hold
+            ``CPU_BATCH_PIXELS`` pixels, at least one; on another device
+            ``protocol.num_views``, one video's views at one scale).
         keep_views (bool): Keep every view's probabilities. Defaults to
             False.
         num_workers (int): Loader processes decoding videos. Defaults to 0
             (decode in this process).
         deduplicate (bool): Score identical clips of a video once (exact:
             the model is deterministic in eval mode). Defaults to True.
+        optimize (bool): Run a test-time copy of the model with BatchNorms
+            folded and channels_last memory (same scores up to float
+            rounding). Defaults to True.
+        amp (str, optional): ``'fp16'`` or ``'bf16'`` autocast (CUDA; bf16
+            only on a CPU); scores then differ from float32 ones. Defaults
+            to None (float32).
         show_progress (bool): Progress bar (videos per second) on rank 0.
             Defaults to True.
     """
+
+    #: Pixels (frames x height x width) of one CPU batch: one 8-frame
+    #: 256 x 256 clip.
+    CPU_BATCH_PIXELS = 8 * 256 * 256
 
     def __init__(self,
                  model: torch.nn.Module,
@@ -122,16 +156,21 @@ class DenseTester:
                  keep_views: bool = False,
                  num_workers: int = 0,
                  deduplicate: bool = True,
+                 optimize: bool = True,
+                 amp: Optional[str] = None,
                  show_progress: bool = True) -> None:
-        if batch_views is None:
-            batch_views = protocol.num_views
-        check_int(batch_views, 'batch_views', min_val=1)
+        if batch_views is not None:
+            check_int(batch_views, 'batch_views', min_val=1)
         check_int(num_workers, 'num_workers', min_val=0)
         for name in ('data_preprocessor', 'extract_feat', 'cls_head'):
             if not hasattr(model, name):
                 raise TypeError(f'model must be an MMAction2 recognizer with '
                                 f'{name}, got {type(model).__name__}')
-        self.model = model
+        if amp is not None:
+            param = next(model.parameters(), None)
+            amp_dtype(amp, 'cpu' if param is None else param.device.type)
+        self.model = prepare_inference_model(model) if optimize else model
+        self.amp = amp
         self.protocol = protocol
         self.batch_views = batch_views
         self.keep_views = keep_views
@@ -144,7 +183,18 @@ class DenseTester:
         param = next(self.model.parameters(), None)
         return param.device if param is not None else torch.device('cpu')
 
-    @torch.no_grad()
+    def views_per_batch(self, scale: int) -> int:
+        """Views per forward pass at ``scale`` (see ``batch_views``)."""
+        if self.batch_views is not None:
+            return self.batch_views
+        if self.device.type != 'cpu':
+            return self.protocol.num_views
+        width, height = self.protocol.crop_size(scale)
+        pixels = self.protocol.clip_len * width * height
+        return max(1, min(self.protocol.num_views,
+                          self.CPU_BATCH_PIXELS // pixels))
+
+    @torch.inference_mode()
     def forward_views(self, views: torch.Tensor) -> np.ndarray:
         """Sigmoid probabilities of a batch of views.
 
@@ -162,9 +212,10 @@ class DenseTester:
         data = self.model.data_preprocessor(
             dict(inputs=list(inputs.unbind(0)), data_samples=None), False)
         # BaseRecognizer.predict, without averaging the views of a sample
-        feats, head_kwargs = self.model.extract_feat(
-            data['inputs'], test_mode=True)
-        logits = self.model.cls_head(feats, **head_kwargs)
+        with autocast(self.amp, views.device):
+            feats, head_kwargs = self.model.extract_feat(
+                data['inputs'], test_mode=True)
+            logits = self.model.cls_head(feats, **head_kwargs)
         if isinstance(logits, (tuple, list)) or logits.ndim != 2 or \
                 logits.shape[0] != len(views):
             shape = getattr(logits, 'shape', type(logits).__name__)
@@ -231,15 +282,19 @@ class DenseTester:
                 for i, error in unreadable
             })
 
-    def _loader(self, dataset: DenseTestVideos):
+    def _loader(self, dataset: DenseTestVideos) -> Iterator[DecodedVideo]:
         if self.num_workers == 0:
             return (dataset[i] for i in range(len(dataset)))
-        return DataLoader(
+        # workers decode ahead of the forward passes; on CUDA the frames are
+        # pinned (in the loader's thread) so that their copies do not block
+        loader = DataLoader(
             dataset,
             batch_size=None,
             shuffle=False,
             num_workers=self.num_workers,
-            collate_fn=_identity)
+            collate_fn=_Pinnable,
+            pin_memory=self.device.type == 'cuda')
+        return (item.decoded for item in loader)
 
     def _test_shard(self, video_ids: List[str],
                     video_root: str) -> Tuple[list, list]:
@@ -273,11 +328,9 @@ class DenseTester:
         def run_batches(scale: int, flush: bool) -> None:
             queue = queues[scale]
             crop_wh = self.protocol.crop_size(self.protocol.scales[scale])
-            while len(queue) >= self.batch_views or (flush and queue):
-                batch = [
-                    queue.popleft()
-                    for _ in range(min(self.batch_views, len(queue)))
-                ]
+            size = self.views_per_batch(self.protocol.scales[scale])
+            while len(queue) >= size or (flush and queue):
+                batch = [queue.popleft() for _ in range(min(size, len(queue)))]
                 views = torch.stack([
                     video.view(scale, clip, crop, crop_wh)
                     for video, clip, crop in batch

@@ -142,6 +142,8 @@ def run_dense_test(cfg: Config,
                    num_workers: Optional[int] = None,
                    label_map: Optional[str] = None,
                    deduplicate: bool = True,
+                   optimize: bool = True,
+                   amp: Optional[str] = None,
                    show_progress: bool = True) -> DenseTestOutput:
     """Dense multi-scale test of one member.
 
@@ -172,6 +174,11 @@ def run_dense_test(cfg: Config,
         label_map (str, optional): Class names, one per line. Defaults to
             None (``'0'``, ``'1'``, ... as for MMAction2 dumps).
         deduplicate (bool): Score identical clips once. Defaults to True.
+        optimize (bool): Test a copy with BatchNorms folded, channels_last
+            (same scores up to float rounding; see :class:`DenseTester`).
+            Defaults to True.
+        amp (str, optional): ``'fp16'`` / ``'bf16'`` autocast (CUDA; only
+            bf16 on a CPU). Defaults to None (float32).
         show_progress (bool): Progress bar. Defaults to True.
 
     Returns:
@@ -203,6 +210,8 @@ def run_dense_test(cfg: Config,
         num_workers=_default(num_workers,
                              cfg.test_dataloader.get('num_workers', 0)),
         deduplicate=deduplicate,
+        optimize=optimize,
+        amp=amp,
         show_progress=show_progress)
     crops = [protocol.crop_size(s) for s in protocol.scales]
     print_log(
@@ -246,6 +255,7 @@ def run_dense_test(cfg: Config,
             tool='tools/dense_test.py',
             ann_file=ann_file,
             protocol=protocol.to_dict(),
+            amp=amp,
             unreadable_videos=sorted(result.unreadable)))
     if out is not None and is_main_process():
         save_score_file(out, score_file)
