@@ -32,6 +32,13 @@ setup(
         # PyAV (FFmpeg with libx264 in its wheels) re-encodes videos for a
         # challenge's optional data preparation (tools/prepare_videos.py).
         'prepare': ['av'],
+        # timm backbones for the TSN Inception-ResNet-v2 and SENet-154
+        # members (MMAction2's `timm.` backbones). timm needs a torchvision
+        # built for the installed torch: with a CUDA torch 2.13.0, pip's
+        # torchvision==0.28.0 is that build. Not in install_requires because
+        # no torchvision on PyPI matches the CPU torch 2.13.0 (its wheel links
+        # libtorch_cuda and fails at import), and pip would replace torch.
+        'timm': ['timm==1.0.31', 'torchvision==0.28.0'],
         'tests': ['pytest', 'pytest-timeout', 'av'],
     },
 )
