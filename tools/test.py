@@ -51,7 +51,8 @@ def check_paths(cfg, args):
     check_outputs_not_inputs(
         {'--dump': args.dump},
         {'config': args.config, 'checkpoint': args.checkpoint,
-         'test list': cfg.test_dataloader.dataset.get('ann_file')})
+         'test list': (cfg.get('test_dataloader') or {}).get(
+             'dataset', {}).get('ann_file')})
 
 
 def main():

@@ -6,9 +6,11 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mmt_challenge.datasets import build_list_file, generate_mini_dataset
+from mmt_challenge.structures import ScoreFile, save_score_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MINI_TSM = osp.join(ROOT, 'configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
@@ -109,3 +111,52 @@ def snapshot(*paths) -> dict:
             with open(path, 'rb') as f:
                 files[path] = f.read()
     return files
+
+
+SCORE_CLASSES = 8
+
+
+def _score_file(rng, video_ids, scales=(0, )):
+    """Random probabilities for ``video_ids``, ``SCORE_CLASSES`` classes."""
+    scores = rng.random((len(video_ids), len(scales), SCORE_CLASSES))
+    return ScoreFile(
+        video_ids=np.asarray(video_ids),
+        class_names=[f'c{c}' for c in range(SCORE_CLASSES)],
+        scores=scores.astype(np.float32),
+        scales=list(scales))
+
+
+@pytest.fixture
+def ensemble(tmp_path):
+    """Two members' val score files, a labelled list and a recipe
+    (no search, a short bootstrap)."""
+    rng = np.random.default_rng(0)
+    video_ids = [f'val/{i:02d}.mp4' for i in range(30)]
+    members = {}
+    for name in ('a', 'b'):
+        members[name] = str(tmp_path / 'members' / f'{name}_val.npz')
+        save_score_file(members[name], _score_file(rng, video_ids))
+    ann = tmp_path / 'val_list.txt'
+    ann.write_text(''.join(
+        f'{v} {i % SCORE_CLASSES} {(i + 3) % SCORE_CLASSES}\n'
+        for i, v in enumerate(video_ids)))
+    recipe = tmp_path / 'recipe.py'
+    pattern = str(tmp_path / 'members' / '{name}_{{split}}.npz')
+    recipe.write_text(
+        'members = [\n' + ''.join(
+            f"    dict(name={n!r}, score_file={pattern.format(name=n)!r}),\n"
+            for n in members) + ']\nsearch = None\n'
+        'bootstrap = dict(num_samples=20)\n')
+    return dict(members=members, ann=str(ann), recipe=str(recipe))
+
+
+@pytest.fixture
+def fused(tmp_path):
+    """A fused test score file of 6 videos and its test list."""
+    rng = np.random.default_rng(1)
+    video_ids = [f'test/{i:02d}.mp4' for i in range(6)]
+    path = str(tmp_path / 'test_fused.npz')
+    save_score_file(path, _score_file(rng, video_ids))
+    test_list = tmp_path / 'test_list.txt'
+    test_list.write_text(''.join(f'{v}\n' for v in video_ids))
+    return path, str(test_list)

@@ -10,9 +10,10 @@ import torch
 from mmengine.config import Config
 
 from mmt_challenge.testing import build_recognizer
-from .conftest import (ROOT, run_in_process, snapshot, write_tiny_config)
+from .conftest import ROOT, run_in_process, snapshot, write_tiny_config
 
-MINI_TSN = osp.join(ROOT, 'configs/mini/tsn_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
+MINI_TSN = osp.join(ROOT,
+                    'configs/mini/tsn_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py')
 MINI_SLOWFAST = osp.join(
     ROOT, 'configs/mini/slowfast_r18_1xb8-4x8x1-8e_mini-mmit-rgb.py')
 

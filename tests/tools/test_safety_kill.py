@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 from .conftest import ROOT, run_in_process, snapshot
-from .test_safety_outputs import ensemble, fused  # noqa: F401  fixtures
 
 # Runs a tool with one function replaced by a SIGKILL of the process.
 KILL_AT = """
@@ -43,7 +42,7 @@ def _hidden(directory):
 
 
 def test_killed_submission_leaves_no_temporary_after_a_rerun(
-        fused, tmp_path, monkeypatch, capsys):  # noqa: F811
+        fused, tmp_path, monkeypatch, capsys):
     path, test_list = fused
     inputs = snapshot(path, test_list)
     out = tmp_path / 'subs' / 'top5.txt'
@@ -64,7 +63,7 @@ def test_killed_submission_leaves_no_temporary_after_a_rerun(
 
 
 def test_killed_report_is_never_mixed(ensemble, tmp_path, monkeypatch,
-                                      capsys):  # noqa: F811
+                                      capsys):
     report = tmp_path / 'report'
     base = (ensemble['recipe'], '--ann', ensemble['ann'], '--report', report,
             '--out', report / 'val_fused.npz')

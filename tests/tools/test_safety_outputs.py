@@ -6,45 +6,9 @@ import os
 import os.path as osp
 import pickle
 
-import numpy as np
 import pytest
 
-from mmt_challenge.structures import ScoreFile, save_score_file
 from .conftest import ROOT, run_in_process, snapshot
-
-NUM_CLASSES = 8
-
-
-def _score_file(rng, video_ids, scales=(0, )):
-    scores = rng.random((len(video_ids), len(scales), NUM_CLASSES))
-    return ScoreFile(
-        video_ids=np.asarray(video_ids),
-        class_names=[f'c{c}' for c in range(NUM_CLASSES)],
-        scores=scores.astype(np.float32),
-        scales=list(scales))
-
-
-@pytest.fixture
-def ensemble(tmp_path):
-    """Two members' val score files, a labelled list and a recipe."""
-    rng = np.random.default_rng(0)
-    video_ids = [f'val/{i:02d}.mp4' for i in range(30)]
-    members = {}
-    for name in ('a', 'b'):
-        members[name] = str(tmp_path / 'members' / f'{name}_val.npz')
-        save_score_file(members[name], _score_file(rng, video_ids))
-    ann = tmp_path / 'val_list.txt'
-    ann.write_text(''.join(f'{v} {i % NUM_CLASSES} {(i + 3) % NUM_CLASSES}\n'
-                           for i, v in enumerate(video_ids)))
-    recipe = tmp_path / 'recipe.py'
-    pattern = str(tmp_path / 'members' / '{name}_{{split}}.npz')
-    recipe.write_text(
-        'members = [\n' + ''.join(
-            f"    dict(name={n!r}, score_file={pattern.format(name=n)!r}),\n"
-            for n in members) + ']\nsearch = None\n'
-        'bootstrap = dict(num_samples=20)\n')
-    return dict(members=members, ann=str(ann), recipe=str(recipe))
-
 
 def _ensemble(monkeypatch, capsys, setup, *args):
     return run_in_process(monkeypatch, capsys, 'ensemble.py',
@@ -130,17 +94,6 @@ def test_fused_file_inside_the_report_belongs_to_it(ensemble, tmp_path,
     code, _, err = _ensemble(monkeypatch, capsys, ensemble, '--report',
                              report, '--out', report / 'val_fused.npz')
     assert code == 0, err  # a rerun replaces its own report
-
-
-@pytest.fixture
-def fused(tmp_path):
-    rng = np.random.default_rng(1)
-    video_ids = [f'test/{i:02d}.mp4' for i in range(6)]
-    path = str(tmp_path / 'test_fused.npz')
-    save_score_file(path, _score_file(rng, video_ids))
-    test_list = tmp_path / 'test_list.txt'
-    test_list.write_text(''.join(f'{v}\n' for v in video_ids))
-    return path, str(test_list)
 
 
 def test_submission_out_on_its_input(fused, monkeypatch, capsys):
