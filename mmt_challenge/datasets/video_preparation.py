@@ -102,8 +102,9 @@ def prepare_video(src: str,
             for k in range(max(1, round(duration * fps))):
                 t = times[0] + k / fps
                 while (source_index + 1 < len(times)
+                       # ties to the later frame, as FFmpeg's fps filter
                        and abs(times[source_index + 1] - t) <=
-                       abs(times[source_index] - t)):
+                       abs(times[source_index] - t) + 1e-9):
                     source_index += 1
                 frame = frames[source_index].reformat(
                     width=width, height=height, format='yuv420p')
