@@ -14,7 +14,9 @@ each filled video and why (``prior_filled_videos``), and the tool logs them.
 import argparse
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
+from mmt_challenge.engine.cli import exit_on_input_error
 from mmt_challenge.submission.prior_fill import fill_score_file
+from mmt_challenge.utils import check_outputs_not_inputs, check_suffix
 
 
 def parse_args():
@@ -31,8 +33,15 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
+    check_suffix(args.out, '.npz', '--out')
+    check_outputs_not_inputs({'--out': args.out}, {
+        'score file': args.scores,
+        'test list': args.test_list,
+        'training list': args.train_list
+    })
     fill_score_file(args.scores, args.test_list, args.train_list, args.out)
 
 

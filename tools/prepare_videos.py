@@ -11,6 +11,8 @@ Videos that cannot be decoded are listed in ``<dst>/<csv name>.failed.txt``.
 import argparse
 
 from mmt_challenge.datasets.video_preparation import prepare_videos
+from mmt_challenge.engine.cli import exit_on_input_error
+from mmt_challenge.utils import check_outputs_not_inputs
 
 
 def parse_args():
@@ -29,8 +31,13 @@ def parse_args():
     return parser.parse_args()
 
 
+@exit_on_input_error
 def main():
     args = parse_args()
+    # Same relative paths: a dst that is src would overwrite every video.
+    check_outputs_not_inputs({'dst': args.dst, '--report': args.report},
+                             {'video directory (src)': args.src,
+                              'CSV': args.csv})
     prepare_videos(
         args.csv,
         args.src,

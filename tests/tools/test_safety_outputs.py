@@ -281,3 +281,26 @@ def test_validator_needs_the_class_count(tmp_path, submission, monkeypatch,
     code, out, _ = _validate(monkeypatch, capsys, sub, submission,
                              '--label-map', label_map)
     assert (code, out.strip()) == (0, f'{sub}: OK')
+
+
+def test_fill_missing_scores_out_on_its_input(fused, monkeypatch, capsys):
+    path, test_list = fused
+    inputs = snapshot(path, test_list)
+    code, _, err = run_in_process(monkeypatch, capsys,
+                                  'fill_missing_scores.py', path,
+                                  '--test-list', test_list, '--train-list',
+                                  test_list, '--out', path)
+    assert code == 1
+    assert f'--out {path} is the score file' in err
+    assert snapshot(path, test_list) == inputs
+
+
+def test_prepare_videos_into_its_own_video_directory(tmp_path, monkeypatch,
+                                                     capsys):
+    csv = _csv(tmp_path, 'a.mp4,1\n')
+    (tmp_path / 'a.mp4').write_bytes(b'video')
+    code, _, err = run_in_process(monkeypatch, capsys, 'prepare_videos.py',
+                                  csv, tmp_path, f'{tmp_path}/.')
+    assert code == 1
+    assert 'is the video directory (src)' in err
+    assert (tmp_path / 'a.mp4').read_bytes() == b'video'
