@@ -62,6 +62,12 @@ class Launch:
         if self.launcher == 'slurm' and not self.partition:
             raise ValueError('--launcher slurm needs --partition')
 
+    @property
+    def main_node(self) -> bool:
+        """Whether this runner does the light steps: every torchrun node
+        runs the trainings and tests, node 0 alone the rest."""
+        return self.launcher != 'pytorch' or self.node_rank == 0
+
     def prefix(self, job_name: str) -> List[str]:
         """What comes before ``tools/<tool>.py`` in a distributed step."""
         if self.launcher == 'pytorch':

@@ -170,13 +170,15 @@ class ChallengeRunner:
             if stage == 'test':
                 for line in prior_fill_lines(self.prior_filled()):
                     print_log(line, logger='current', level=logging.WARNING)
-            if stage == 'report':
+            if stage == 'report' and self.launch.main_node:
                 table = write_report(self.challenge, self.timings,
                                      self.prior_filled())
             self.timings[stage] = time.perf_counter() - start
         return table
 
     def _run_step(self, step: Step) -> None:
+        if not step.heavy and not self.launch.main_node:
+            return  # node 0 runs it; torchrun's rendezvous keeps us in step
         if step.done:
             print_log(f'{step.title}: finished, reusing '
                       f'{", ".join(step.outputs) or step.marker}',
@@ -191,10 +193,10 @@ class ChallengeRunner:
         sys.modules[__name__].run_command(
             step.argv(resume), in_process=not step.heavy)
         missing = [p for p in step.outputs if not osp.exists(p)]
-        if missing:
+        if missing and self.launch.main_node:
             raise RuntimeError(f'{step.title}: {step} finished but did not '
                                f'write {missing}')
-        if step.marker is not None:
+        if step.marker is not None and self.launch.main_node:
             atomic_write_text(step.marker, str(step) + '\n')
 
     def prior_filled(self) -> Dict[str, Dict[str, str]]:

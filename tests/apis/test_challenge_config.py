@@ -243,3 +243,20 @@ def test_winners_challenge_dry_run_resolves(tmp_path):
     assert trained == configs
     assert tested == {(c, challenge.splits[s].list_file) for c in configs
                       for s in ('val', 'test')}
+
+
+def test_other_torchrun_nodes_run_only_trainings_and_tests(five_classes):
+    from unittest import mock
+
+    from mmt_challenge.apis import challenge_runner
+    challenge = _load(five_classes, [dict(name='A', config=TSM)])
+    ran = []
+    launch = Launch('pytorch', nproc_per_node=2, nnodes=2, node_rank=1)
+    with mock.patch.object(challenge_runner, 'run_command',
+                           lambda argv, in_process: ran.append(argv)):
+        ChallengeRunner(challenge, launch=launch,
+                        stages=['data', 'train']).run()
+    (train, ) = ran
+    assert 'tools/train.py' in train and '--node-rank=1' in train
+    assert not osp.exists(osp.join(challenge.member_dir(challenge.members[0]),
+                                   'train.done'))  # node 0 writes it
