@@ -4,6 +4,7 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 version = {}
+ROOT = Path(__file__).resolve().parent
 exec(Path('mmt_challenge/version.py').read_text(), version)
 
 setup(
@@ -22,7 +23,13 @@ setup(
         'decord==0.6.0',
         'importlib_metadata',  # mmaction2 imports it without declaring it
         'numpy<2',  # mmcv-lite 2.1.0 and decord 0.6.0 predate numpy 2
-        'opencv-python-headless',
+        # The one cv2 provider. mmengine and mmcv-lite require opencv-python,
+        # mmaction2 requires opencv-contrib-python: the metadata-only
+        # stand-ins in shims/ satisfy those names with no files of their own,
+        # so pip installs one cv2 (docs/design.md, "Stack").
+        'opencv-python-headless==4.11.0.86',
+        *(f'{name} @ {(ROOT / "shims" / name).as_uri()}'
+          for name in ('opencv-python', 'opencv-contrib-python')),
         'pandas',
         'scikit-learn',
         'scipy',
