@@ -4,6 +4,7 @@ import pytest
 from mmt_challenge.ensemble import (build_fusion, coordinate_ascent,
                                     fit_weights, greedy_selection, kfold_fit,
                                     load_recipe, nelder_mead, run_ensemble)
+from mmt_challenge.ensemble.weight_search import _SampleMAPObjective
 from mmt_challenge.evaluation import sample_map
 
 
@@ -152,3 +153,100 @@ def test_kfold_needs_two_folds():
     with pytest.raises(ValueError, match=r'folds must be in \[2, 60\]'):
         kfold_fit(values, labels, fusion=build_fusion('weighted_mean'),
                   folds=1)
+
+
+def _plain_fit(values, labels, fusion, *, step=1.0, min_step=0.05,
+               max_evals=2000, tol=1e-7):
+    """Greedy selection then coordinate ascent as first written: every
+    evaluation fuses all sources and scores the whole matrix."""
+
+    def score(weights):
+        return sample_map(fusion.combine(values, weights), labels)
+
+    num = len(values)
+    counts, best = np.zeros(num), -np.inf
+    for _ in range(2 * num):
+        trials = [score(np.eye(num)[m] + counts) for m in range(num)]
+        m = int(np.argmax(trials))
+        if trials[m] <= best:
+            break
+        best = trials[m]
+        counts[m] += 1
+    weights = counts / counts.sum()
+    frozen = weights == 0
+    best, evals = score(weights), 1
+    while step >= min_step and evals < max_evals:
+        improved = False
+        for m in np.flatnonzero(~frozen):
+            if weights[m] > 0:
+                values_m = [weights[m] * (1 + step), weights[m] / (1 + step)]
+                if (weights > 0).sum() > 1:
+                    values_m.append(0.0)
+            else:
+                values_m = [step / num]
+            move = None
+            for value in values_m:
+                trial = weights.copy()
+                trial[m] = value
+                trial /= trial.sum()
+                trial_score = score(trial)
+                evals += 1
+                if trial_score > best + tol:
+                    best, move = trial_score, trial
+            if move is not None:
+                weights, improved = move, True
+            if evals >= max_evals:
+                break
+        if not improved:
+            step /= 2
+    return weights
+
+
+def _correlated_sources(seed, num_members=4, scales=2, num_videos=150,
+                        num_classes=30):
+    """Members of differing skill, each seen at a few correlated scales."""
+    rng = np.random.default_rng(seed)
+    labels = _labels(rng, num_videos, num_classes, per_video=3)
+    sources = []
+    for m in range(num_members):
+        shared = rng.normal(size=labels.shape)
+        for _ in range(scales):
+            logits = (shared + 0.3 * rng.normal(size=labels.shape) +
+                      (0.5 + 0.4 * m) * labels - 1.5)
+            sources.append(1 / (1 + np.exp(-logits)))
+    return np.stack(sources).astype(np.float32), labels
+
+
+@pytest.mark.parametrize('seed, rule', [(0, 'weighted_mean'),
+                                        (1, 'logit_mean')])
+def test_search_takes_the_plain_searchs_path(seed, rule):
+    values, labels = _correlated_sources(seed)
+    fusion = build_fusion(rule)
+    values = np.stack([fusion.transform(v) for v in values])
+    fit = fit_weights(values, labels, fusion=fusion, greedy=True)
+    expected = _plain_fit(values, labels, fusion)
+    assert (expected > 0).sum() >= 3  # a search with something to decide
+    np.testing.assert_array_equal(fit.weights, expected)
+
+
+def test_incremental_objective_equals_the_plain_one_along_random_moves():
+    values, labels = _correlated_sources(2, num_members=3, scales=2)
+    fusion = build_fusion('weighted_mean')
+    objective = _SampleMAPObjective(values, labels.astype(bool), fusion)
+    rng = np.random.default_rng(0)
+    weights = np.full(len(values), 1 / len(values))
+    rebuilds = 0
+    for _ in range(60):
+        trial = weights.copy()
+        m = rng.integers(len(values))
+        trial[m] = trial[m] * rng.choice([0.0, 0.5, 2.0, 8.0]) + (
+            0.1 if trial[m] == 0 else 0)
+        trial /= trial.sum()
+        anchor = objective.anchor
+        assert objective(trial) == pytest.approx(
+            sample_map(fusion.combine(values, trial), labels), abs=1e-12)
+        rebuilds += objective.anchor is not anchor
+        if rng.random() < 0.5:  # accepted
+            weights = trial
+    assert objective.calls == 60
+    assert rebuilds > 3  # the band was rebuilt and trials fell outside it
