@@ -20,7 +20,7 @@ from mmengine.config import Config
 
 from mmt_challenge.datasets import build_list_file, generate_mini_dataset
 from mmt_challenge.datasets.mini_pair import generate_mini_pair_dataset
-from mmt_challenge.structures import load_score_file
+from mmt_challenge.structures import import_mmaction_dump
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -134,8 +134,8 @@ def test_exported_model_tests_with_the_single_dataset_config(trained,
         assert 'missing keys' not in log and 'unexpected key' not in log
         values = MAP_LINE.findall(log)
         assert len(values) == 1 and 0 < float(values[0]) <= 1
-    single, multi = (load_score_file(str(dumps[n]),
-                                     ann_file=mmit['lists']['testing'])
+    single, multi = (import_mmaction_dump(
+        str(dumps[n]), ann_file=mmit['lists']['testing'])
                      for n in ('single', 'multi'))
     assert single.scores.shape == (8, 1, 14)
     assert single.video_ids.tolist() == multi.video_ids.tolist()
