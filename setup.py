@@ -31,6 +31,7 @@ setup(
         *(f'{name} @ {(ROOT / "shims" / name).as_uri()}'
           for name in ('opencv-python', 'opencv-contrib-python')),
         'pandas',
+        'rich',  # progress reports (mmt_challenge/utils/progress.py)
         'scikit-learn',
         'scipy',
         'matplotlib',
