@@ -47,6 +47,8 @@ class ProgressReport:
             at the time of the call. Defaults to None.
         every (float): Fraction of ``total`` between two lines off a
             terminal, in ``(0, 1]``. Defaults to 0.1.
+        disable (bool): Print nothing (for callers with a ``progress``
+            switch). Defaults to False.
 
     Example:
         >>> with ProgressReport(3, 'Scoring') as report:  # doctest: +SKIP
@@ -59,13 +61,15 @@ class ProgressReport:
                  description: str = 'Processing',
                  *,
                  file: Optional[TextIO] = None,
-                 every: float = 0.1) -> None:
+                 every: float = 0.1,
+                 disable: bool = False) -> None:
         self.total = check_int(total, 'total', min_val=0)
         self.every = check_probability(
             every, 'every', include_boundaries='right')
         self.completed = 0
         self.console = Console(file=file if file is not None else sys.stdout)
-        self.live = (self.console.is_terminal
+        self.disabled = disable or total == 0
+        self.live = (not self.disabled and self.console.is_terminal
                      and not self.console.is_dumb_terminal)
         self._progress = Progress(
             TextColumn('{task.description}'),
@@ -75,7 +79,7 @@ class ProgressReport:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=self.console,
-            disable=total == 0)
+            disable=self.disabled)
         self._task = self._progress.add_task(description, total=total)
         self._lines = 0  # static lines printed so far, after the first
         self._printed = None  # ``completed`` at the last static line
@@ -87,7 +91,7 @@ class ProgressReport:
 
     def _print(self) -> None:
         self._printed = self.completed
-        if self.total:
+        if not self.disabled:
             self.console.print(
                 self._progress.make_tasks_table(self._progress.tasks))
 
@@ -95,7 +99,7 @@ class ProgressReport:
         """Mark ``steps`` more steps done."""
         self.completed += steps
         self._progress.update(self._task, advance=steps)
-        if not self.live and self.total:
+        if not self.live and not self.disabled:
             crossed = int(self.completed / (self.every * self.total) + 1e-9)
             if crossed > self._lines:
                 self._lines = crossed
@@ -124,12 +128,16 @@ def track(iterable: Iterable[T],
           description: str = 'Processing',
           *,
           file: Optional[TextIO] = None,
-          every: float = 0.1) -> Iterator[T]:
+          every: float = 0.1,
+          disable: bool = False) -> Iterator[T]:
     """Yield the items of ``iterable``, reporting progress (see
-    :class:`ProgressReport`); ``total`` defaults to ``len(iterable)``."""
+    :class:`ProgressReport` for the options); ``total`` defaults to
+    ``len(iterable)``."""
     if total is None:
         total = len(iterable)  # type: ignore[arg-type]
-    with ProgressReport(total, description, file=file, every=every) as bar:
+    with ProgressReport(
+            total, description, file=file, every=every,
+            disable=disable) as bar:
         for item in iterable:
             yield item
             bar.update()
@@ -141,7 +149,8 @@ def track_map(func: Callable[[T], R],
               nproc: int = 1,
               description: str = 'Processing',
               file: Optional[TextIO] = None,
-              every: float = 0.1) -> List[R]:
+              every: float = 0.1,
+              disable: bool = False) -> List[R]:
     """``[func(task) for task in tasks]`` with a progress report, in
     ``nproc`` processes when ``nproc > 1`` (results in task order).
 
@@ -156,13 +165,15 @@ def track_map(func: Callable[[T], R],
         file (TextIO, optional): See :class:`ProgressReport`.
             Defaults to None.
         every (float): See :class:`ProgressReport`. Defaults to 0.1.
+        disable (bool): See :class:`ProgressReport`. Defaults to False.
 
     Returns:
         list: ``func(task)`` for each task, in order.
     """
     check_int(nproc, 'nproc', min_val=1)
     tasks = list(tasks)
-    report = dict(description=description, file=file, every=every)
+    report = dict(
+        description=description, file=file, every=every, disable=disable)
     if nproc == 1:
         return [func(task) for task in track(tasks, **report)]
     with Pool(nproc) as pool:

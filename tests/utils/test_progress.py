@@ -67,9 +67,12 @@ def test_an_interrupted_run_reports_where_it_stopped():
     assert len(lines) == 1 + 3 + 1  # start, 10 %, 20 %, 30 %, the stop
 
 
-def test_nothing_to_do_prints_nothing():
+def test_nothing_to_do_or_disabled_prints_nothing():
     log = io.StringIO()
     assert list(track([], file=log)) == []
+    assert list(track(range(3), file=log, disable=True)) == [0, 1, 2]
+    assert track_map(abs, [-1], file=log, disable=True) == [1]
+    assert ProgressReport(3, file=FakeTerminal(), disable=True).live is False
     assert log.getvalue() == ''
 
 
