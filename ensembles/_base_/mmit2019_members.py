@@ -1,8 +1,10 @@
 # The members of the first-place M-MiT 2019 ensemble (the winners' report,
-# Tables 1 and 2), each read from the score file its dense multi-scale test
-# writes to work_dirs/<config name>/scores_{split}.npz (tools/dense_test.py,
-# issue 6). The config names follow configs/<family>/; those of members whose
-# configs have not landed yet follow the same convention.
+# Tables 1 and 2: TSN with ResNet-101, Inception-ResNet-v2 and SENet-154
+# backbones, TSM, TIN and the SlowFast family), each read from the score file
+# its dense multi-scale test writes to work_dirs/<config name>/scores_{split}.npz
+# (tools/dense_test.py). TRN is not among them: the report tried it and says
+# "it doesn't work well in our attempt"; `trn_member` is here for the recipe
+# variant that adds it (../mmit2019_winners_with_trn.py).
 #
 # Test scales follow the winners' protocol (issue 6): 256-pixel short side for
 # the image-based members, 128 / 144 / 160 for the SlowFast family. Weights
@@ -25,8 +27,11 @@ image_members = [
     _member('tsn_r101_5f',
             'tsn_imagenet-pretrained-r101_8xb16-1x1x5-50e_mmit-rgb',
             _image_scales),
-    _member('trn_r50_8f',
-            'trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb',
+    _member('tsn_irv2_5f',
+            'tsn_imagenet-pretrained-inception-resnet-v2_8xb16-1x1x5-50e_'
+            'mmit-rgb', _image_scales),
+    _member('tsn_senet154_5f',
+            'tsn_imagenet-pretrained-senet154_8xb16-1x1x5-50e_mmit-rgb',
             _image_scales),
     _member('tsm_r50_8f',
             'tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb',
@@ -63,5 +68,9 @@ slowfast_members = [
     _member('slowonly_r101_8x4', 'slowonly_r101_32xb32-8x4x1-180k_mmit-rgb',
             _slowfast_scales),
 ]
+
+trn_member = _member('trn_r50_8f',
+                     'trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb',
+                     _image_scales)
 
 members = image_members + slowfast_members

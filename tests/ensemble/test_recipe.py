@@ -21,11 +21,21 @@ def test_winners_recipe_mirrors_the_2019_ensemble():
     recipe = load_recipe(osp.join(ROOT, 'ensembles', 'mmit2019_winners.py'))
     names = [m.name for m in recipe.members]
     assert names == [
-        'tsn_r101_5f', 'trn_r50_8f', 'tsm_r50_8f', 'tsm_r50_16f',
-        'tsm_r101_8f', 'tin_r50_8f', 'tin_r101_8f', 'tin_r101_16f',
-        'slowfast_r101_8x8', 'slowfast_r101_11x8', 'fastonly_r101_32x2',
-        'fastonly_r101_16x2', 'slowonly_r101_8x4'
+        'tsn_r101_5f', 'tsn_irv2_5f', 'tsn_senet154_5f', 'tsm_r50_8f',
+        'tsm_r50_16f', 'tsm_r101_8f', 'tin_r50_8f', 'tin_r101_8f',
+        'tin_r101_16f', 'slowfast_r101_8x8', 'slowfast_r101_11x8',
+        'fastonly_r101_32x2', 'fastonly_r101_16x2', 'slowonly_r101_8x4'
     ]
+    # every member's score file is named after a config of configs/
+    configs = {
+        osp.splitext(osp.basename(p))[0]
+        for p in glob.glob(osp.join(ROOT, 'configs', '*', '*.py'))
+    }
+    for member in recipe.members:
+        assert osp.basename(osp.dirname(member.path('val'))) in configs
+    with_trn = load_recipe(
+        osp.join(ROOT, 'ensembles', 'mmit2019_winners_with_trn.py'))
+    assert [m.name for m in with_trn.members] == names + ['trn_r50_8f']
     scales = {m.name: m.scales for m in recipe.members}
     assert scales['tsn_r101_5f'] == (256, )
     assert scales['slowfast_r101_8x8'] == (128, 144, 160)
