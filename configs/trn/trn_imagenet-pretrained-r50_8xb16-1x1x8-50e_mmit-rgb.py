@@ -1,5 +1,7 @@
-# TRN R50, 8 segments, on M-MiT: the 2019 winners' TRN member (Table 1), with
-# the image-based members' data and schedule.
+# TRN R50, 8 segments, on M-MiT, with the image-based members' data and
+# schedule. The 2019 report tried TRN and says "it doesn't work well in our
+# attempt": it is not one of the winners' members
+# (ensembles/mmit2019_winners_with_trn.py adds it to their ensemble).
 _base_ = [
     '../_base_/models/trn_r50.py', '../_base_/datasets/mmit_video.py',
     '../_base_/schedules/sgd_step_50e.py', '../_base_/default_runtime.py'

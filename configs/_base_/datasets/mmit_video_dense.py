@@ -1,10 +1,10 @@
 # M-MiT for the SlowFast family: one clip of consecutive frames (dense
 # sampling), by default 32 frames taken every 2nd frame (64 consecutive
 # frames); the short side randomly resized to [128, 160] and 112 crops, as
-# the 2019 report. Members with other clips override `clip_len` /
-# `frame_interval` in their SampleFrames. The report is silent on flips and
-# on the test views; as MMAction2's SlowFast: horizontal flips, and 10 clips
-# x 3 crops of the short side (here 128) at test time.
+# the 2019 report, which also states horizontal flips. Members with other
+# clips set `clip_len` / `frame_interval` in their SampleFrames. Test views:
+# 10 clips x 3 crops of the short side (here 128), as the report's SlowFast
+# test (its three scales are dense_test_cfg below) and MMAction2's SlowFast.
 _base_ = './mmit_video.py'
 
 clip_len = 32
