@@ -49,7 +49,7 @@ def main():
         seed=args.seed,
         overwrite=args.overwrite,
         show_progress=True)
-    print(f'\nMini M-MiT dataset written to {summary["out_dir"]}')
+    print(f'Mini M-MiT dataset written to {summary["out_dir"]}')
     print(json.dumps(summary, indent=2))
 
 

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator, Union
 import numpy as np
 
 from ..utils.checks import check_int, check_positive
+from ..utils.progress import ProgressReport
 
 __all__ = [
     'DatasetSpec', 'generate_dataset', 'check_generation_args',
@@ -267,7 +268,8 @@ def generate_dataset(out_dir: PathLike, spec: DatasetSpec, *, num_train: int,
         overwrite (bool): Replace an existing non-empty ``out_dir`` (only
             one that holds a dataset of ``spec.generator``, or nothing but
             its file names).
-        show_progress (bool): Show an mmengine progress bar.
+        show_progress (bool): Report progress
+            (:mod:`mmt_challenge.utils.progress`).
 
     Returns:
         dict: ``out_dir``, ``video_root`` (the ``videos`` directory that
@@ -333,29 +335,28 @@ def _write_videos(video_root: str, spec: DatasetSpec, counts: dict, *,
                   size: int, num_frames: int, fps: float, seed: int,
                   show_progress: bool) -> dict:
     """Write every split's videos; returns each split's CSV rows."""
-    progress = None
-    if show_progress:
-        from mmengine.utils import ProgressBar
-        progress = ProgressBar(sum(counts.values()))
     num_classes = len(spec.classes)
     rows = {}
-    for split_id, split in enumerate(SPLITS):
-        os.makedirs(osp.join(video_root, split))
-        labels = balanced_rounds(
-            _stream(seed, *spec.stream, split_id, 0), num_classes,
-            counts[split])
-        rows[split] = []
-        for i, label in enumerate(labels):
-            scene = spec.sample(
-                _stream(seed, *spec.stream, split_id, 1, i),
-                int(label),
-                size=size,
-                num_frames=num_frames)
-            rel = f'{split}/{i:06d}.mp4'
-            write_mp4v(osp.join(video_root, rel), spec.render(scene), fps)
-            rows[split].append(','.join([rel, *map(str, scene['labels'])]))
-            if progress is not None:
-                progress.update()
+    with ProgressReport(
+            sum(counts.values()),
+            f'Writing the {spec.kind} videos',
+            disable=not show_progress) as report:
+        for split_id, split in enumerate(SPLITS):
+            os.makedirs(osp.join(video_root, split))
+            labels = balanced_rounds(
+                _stream(seed, *spec.stream, split_id, 0), num_classes,
+                counts[split])
+            rows[split] = []
+            for i, label in enumerate(labels):
+                scene = spec.sample(
+                    _stream(seed, *spec.stream, split_id, 1, i),
+                    int(label),
+                    size=size,
+                    num_frames=num_frames)
+                rel = f'{split}/{i:06d}.mp4'
+                write_mp4v(osp.join(video_root, rel), spec.render(scene), fps)
+                rows[split].append(','.join([rel, *map(str, scene['labels'])]))
+                report.update()
     return rows
 
 

@@ -195,7 +195,7 @@ def generate_mini_pair_dataset(out_dir: PathLike,
         overwrite (bool): Replace an existing non-empty ``out_dir`` (only
             one that holds a mini pair dataset, or nothing but its file
             names). Defaults to False.
-        show_progress (bool): Show an mmengine progress bar. Defaults to
+        show_progress (bool): Report progress (on stdout). Defaults to
             False.
 
     Returns:

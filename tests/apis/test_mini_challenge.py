@@ -14,7 +14,6 @@ from unittest import mock
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.utils import ProgressBar
 
 from mmt_challenge.apis import ChallengeRunner, load_challenge
 from mmt_challenge.apis import challenge_report
@@ -22,6 +21,7 @@ from mmt_challenge.apis import challenge_runner as runner_module
 from mmt_challenge.datasets import read_label_map, read_list_file
 from mmt_challenge.structures import ScoreFile, save_score_file
 from mmt_challenge.submission import validate_submission
+from mmt_challenge.utils.progress import ProgressReport
 
 from .conftest import ROOT
 
@@ -212,8 +212,8 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
     data_dir = challenge.generate['out']
 
     # data: Ctrl-C while the videos are written leaves no dataset behind
-    with mock.patch.object(ProgressBar, 'update',
-                           _interrupted_on_call(ProgressBar.update, 5)), \
+    with mock.patch.object(ProgressReport, 'update',
+                           _interrupted_on_call(ProgressReport.update, 5)), \
             pytest.raises(KeyboardInterrupt):
         _run(challenge, _Spy())
     assert not osp.exists(data_dir)
