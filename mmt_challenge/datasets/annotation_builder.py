@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from mmengine.logging import print_log
-from mmengine.utils import track_parallel_progress, track_progress
 
 from ..utils import check_no_whitespace, check_outputs_not_inputs
+from ..utils.checks import check_positive_int
+from ..utils.progress import track_map
 from .annotations import (VideoAnnotation, atomic_write_text, read_mmit_csv,
                           write_list_file)
 
@@ -106,6 +107,7 @@ def build_list_file(csv_path: str,
     Returns:
         BuildSummary: Counts and the videos left out.
     """
+    check_positive_int(workers, 'workers')
     report_path = report_path or f'{out_path}.dropped.txt'
     check_outputs_not_inputs({'the list file': out_path,
                               'the dropped-videos report': report_path},
@@ -117,10 +119,8 @@ def build_list_file(csv_path: str,
                             f'{csv_path}, line {record.line}')
     tasks = [(osp.join(video_root, r.video_id), decode_check) for r in records]
     print_log(f'Checking {len(tasks)} videos of {csv_path}', logger='current')
-    if workers > 1:
-        reasons = track_parallel_progress(_check_task, tasks, workers)
-    else:
-        reasons = track_progress(_check_task, tasks)
+    reasons = track_map(
+        _check_task, tasks, nproc=workers, description='Checking videos')
 
     summary = BuildSummary()
     kept: List[VideoAnnotation] = []

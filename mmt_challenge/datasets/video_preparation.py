@@ -23,10 +23,10 @@ from fractions import Fraction
 from typing import List, Optional, Tuple
 
 from mmengine.logging import print_log
-from mmengine.utils import track_parallel_progress, track_progress
 
 from ..utils import atomic_write_text
 from ..utils.checks import check_positive_int
+from ..utils.progress import track_map
 from .annotations import read_mmit_csv
 
 __all__ = ['even_size', 'prepare_video', 'prepare_videos']
@@ -164,10 +164,8 @@ def prepare_videos(csv_path: str,
     print_log(f'Re-encoding {len(tasks)} videos of {csv_path} at {fps} fps, '
               f'short side {short_side} px, into {dst_root}',
               logger='current')
-    if workers > 1:
-        reasons = track_parallel_progress(_task, tasks, workers)
-    else:
-        reasons = track_progress(_task, tasks)
+    reasons = track_map(
+        _task, tasks, nproc=workers, description='Re-encoding videos')
     failed = [(r.video_id, reason) for r, reason in zip(records, reasons)
               if reason is not None]
     report_path = report_path or osp.join(
