@@ -18,6 +18,7 @@ TINY = """
 member_defaults = dict(
     cfg_options={
         'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 2,  # the dense tests evaluate
         **{f'{loader}_dataloader.{key}': value
            for loader in ('train', 'val', 'test')
            for key, value in (('batch_size', 2), ('num_workers', 0),
