@@ -120,7 +120,11 @@ def build_list_file(csv_path: str,
     tasks = [(osp.join(video_root, r.video_id), decode_check) for r in records]
     print_log(f'Checking {len(tasks)} videos of {csv_path}', logger='current')
     reasons = track_map(
-        _check_task, tasks, nproc=workers, description='Checking videos')
+        _check_task,
+        tasks,
+        nproc=workers,
+        description='Checking videos',
+        unit='videos')
 
     summary = BuildSummary()
     kept: List[VideoAnnotation] = []

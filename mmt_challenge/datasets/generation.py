@@ -340,6 +340,7 @@ def _write_videos(video_root: str, spec: DatasetSpec, counts: dict, *,
     with ProgressReport(
             sum(counts.values()),
             f'Writing the {spec.kind} videos',
+            unit='videos',
             disable=not show_progress) as report:
         for split_id, split in enumerate(SPLITS):
             os.makedirs(osp.join(video_root, split))

@@ -165,7 +165,11 @@ def prepare_videos(csv_path: str,
               f'short side {short_side} px, into {dst_root}',
               logger='current')
     reasons = track_map(
-        _task, tasks, nproc=workers, description='Re-encoding videos')
+        _task,
+        tasks,
+        nproc=workers,
+        description='Re-encoding videos',
+        unit='videos')
     failed = [(r.video_id, reason) for r, reason in zip(records, reasons)
               if reason is not None]
     report_path = report_path or osp.join(

@@ -20,8 +20,9 @@ from typing import (Callable, Iterable, Iterator, List, Optional, TextIO,
 
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress,
-                           TaskProgressColumn, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+                           ProgressColumn, Task, TaskProgressColumn,
+                           TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
 
 from .checks import check_int, check_probability
 
@@ -29,6 +30,19 @@ __all__ = ['ProgressReport', 'track', 'track_map']
 
 T = TypeVar('T')
 R = TypeVar('R')
+
+
+class _RateColumn(ProgressColumn):
+    """Steps per second, e.g. ``'3.21 videos/s'`` (rich shows a rate only
+    for tasks of unknown length)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text('' if speed is None else f'{speed:.2f} {self.unit}/s')
 
 
 class ProgressReport:
@@ -43,6 +57,8 @@ class ProgressReport:
         total (int): Number of steps, at least 0 (0 prints nothing).
         description (str): Shown before the bar. Defaults to
             ``'Processing'``.
+        unit (str): What a step is, for the rate: ``'<unit>/s'``.
+            Defaults to ``'it'``.
         file (TextIO, optional): Where to write; None means ``sys.stdout``
             at the time of the call. Defaults to None.
         every (float): Fraction of ``total`` between two lines off a
@@ -60,6 +76,7 @@ class ProgressReport:
                  total: int,
                  description: str = 'Processing',
                  *,
+                 unit: str = 'it',
                  file: Optional[TextIO] = None,
                  every: float = 0.1,
                  disable: bool = False) -> None:
@@ -76,6 +93,7 @@ class ProgressReport:
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
+            _RateColumn(unit),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=self.console,
@@ -127,6 +145,7 @@ def track(iterable: Iterable[T],
           total: Optional[int] = None,
           description: str = 'Processing',
           *,
+          unit: str = 'it',
           file: Optional[TextIO] = None,
           every: float = 0.1,
           disable: bool = False) -> Iterator[T]:
@@ -136,7 +155,7 @@ def track(iterable: Iterable[T],
     if total is None:
         total = len(iterable)  # type: ignore[arg-type]
     with ProgressReport(
-            total, description, file=file, every=every,
+            total, description, unit=unit, file=file, every=every,
             disable=disable) as bar:
         for item in iterable:
             yield item
@@ -148,6 +167,7 @@ def track_map(func: Callable[[T], R],
               *,
               nproc: int = 1,
               description: str = 'Processing',
+              unit: str = 'it',
               file: Optional[TextIO] = None,
               every: float = 0.1,
               disable: bool = False) -> List[R]:
@@ -162,6 +182,7 @@ def track_map(func: Callable[[T], R],
         nproc (int): Worker processes. Defaults to 1 (this process).
         description (str): Shown before the bar. Defaults to
             ``'Processing'``.
+        unit (str): See :class:`ProgressReport`. Defaults to ``'it'``.
         file (TextIO, optional): See :class:`ProgressReport`.
             Defaults to None.
         every (float): See :class:`ProgressReport`. Defaults to 0.1.
@@ -173,7 +194,11 @@ def track_map(func: Callable[[T], R],
     check_int(nproc, 'nproc', min_val=1)
     tasks = list(tasks)
     report = dict(
-        description=description, file=file, every=every, disable=disable)
+        description=description,
+        unit=unit,
+        file=file,
+        every=every,
+        disable=disable)
     if nproc == 1:
         return [func(task) for task in track(tasks, **report)]
     with Pool(nproc) as pool:

@@ -45,6 +45,7 @@ def test_a_log_gets_few_whole_lines(total, every, expected_lines):
     assert all(line.startswith('Writing videos') for line in lines)
     assert f'0/{total}' in lines[0]
     assert f'{total}/{total}' in lines[-1] and '100%' in lines[-1]
+    assert ' it/s ' in lines[-1]
     done = [int(re.search(r' (\d+)/\d+ ', line).group(1)) for line in lines]
     assert done == sorted(done)
 
