@@ -22,7 +22,6 @@ order of the list; every video comes back exactly once, with scores or as
 unreadable.
 """
 import logging
-import sys
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import (Deque, Dict, Iterator, List, Optional, Sequence,
@@ -32,10 +31,10 @@ import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.logging import print_log
-from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 from mmt_challenge.utils.checks import check_int
+from mmt_challenge.utils.progress import ProgressReport
 from ..engine.amp import amp_dtype, autocast
 from .inference_model import prepare_inference_model
 from .protocol import DenseTestProtocol
@@ -140,7 +139,7 @@ class DenseTester:
         amp (str, optional): ``'fp16'`` or ``'bf16'`` autocast (CUDA; bf16
             only on a CPU); scores then differ from float32 ones. Defaults
             to None (float32).
-        show_progress (bool): Progress bar (videos per second) on rank 0.
+        show_progress (bool): Progress (videos per second) on rank 0.
             Defaults to True.
     """
 
@@ -308,9 +307,11 @@ class DenseTester:
         dataset = DenseTestVideos(
             video_ids, video_root, self.protocol, deduplicate=self.deduplicate)
         rank, _ = get_dist_info()
-        bar = None
-        if self.show_progress and rank == 0 and video_ids:
-            bar = ProgressBar(len(video_ids), file=sys.stdout)
+        report = ProgressReport(
+            len(video_ids),
+            'Dense test',
+            unit='videos',
+            disable=not self.show_progress or rank != 0)
         scored, unreadable = [], []
         queues: List[Deque[Tuple[_Video, int, int]]] = [
             deque() for _ in self.protocol.scales
@@ -322,8 +323,7 @@ class DenseTester:
             scores = probs.mean(axis=1, dtype=np.float64).astype(np.float32)
             scored.append(
                 (video.index, scores, probs if self.keep_views else None))
-            if bar is not None:
-                bar.update()
+            report.update()
 
         def run_batches(scale: int, flush: bool) -> None:
             queue = queues[scale]
@@ -349,8 +349,7 @@ class DenseTester:
                     'on this rank',
                     logger='current',
                     level=logging.WARNING)
-                if bar is not None:
-                    bar.update()
+                report.update()
                 continue
             video = _Video(decoded, self.protocol, self.device)
             for scale, queue in enumerate(queues):
@@ -360,7 +359,5 @@ class DenseTester:
                 run_batches(scale, flush=False)
         for scale in range(len(queues)):
             run_batches(scale, flush=True)
-        if bar is not None:
-            sys.stdout.write('\n')
-            sys.stdout.flush()
+        report.close()
         return scored, unreadable

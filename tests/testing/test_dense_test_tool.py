@@ -59,7 +59,7 @@ def test_prints_map_per_scale_and_fused(one_process):
     rows = ROW.findall(log)
     assert [r[0] for r in rows] == ['28', '32', 'fused']
     assert all(0 < float(v) <= 1 for row in rows for v in row[1:])
-    assert 'task/s' in log  # the progress bar
+    assert 'videos/s' in log  # the progress report
     assert 'Skipping unreadable video val/broken.mp4' in log
     assert '1 of 6 videos could not be decoded' in log
     assert 'on 1 process(es)' in log

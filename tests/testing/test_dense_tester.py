@@ -135,6 +135,7 @@ def test_middle_clip_centre_crop_view_is_the_single_view_test(
     dict(batch_views=1),
     dict(batch_views=7),
     dict(num_workers=1),
+    dict(optimize=False),
 ])
 def test_options_do_not_change_the_scores(dense_run, tsm_model, tiny_videos,
                                           options):
@@ -192,13 +193,15 @@ def test_progress_bar_shows_videos_per_second(tsm_model, tiny_videos, capsys):
     DenseTester(tsm_model, protocol).test(tiny_videos['ids'][:2],
                                           tiny_videos['root'])
     out = capsys.readouterr().out
-    assert '2/2' in out and 'task/s' in out
+    assert '2/2' in out and 'videos/s' in out
 
 
 @pytest.mark.parametrize('kwargs,error,match', [
     (dict(batch_views=0), ValueError, 'batch_views must be positive'),
     (dict(num_workers=-1), ValueError, 'num_workers must be non-negative'),
     (dict(num_workers=1.0), TypeError, 'num_workers must be an int'),
+    (dict(amp='fp16'), ValueError, 'fp16 needs a CUDA device'),
+    (dict(amp='half'), ValueError, 'amp must be one of'),
 ])
 def test_bad_options_raise(tsm_model, kwargs, error, match):
     protocol = DenseTestProtocol('segments', 8)
@@ -215,3 +218,33 @@ def test_duplicate_video_ids_raise(tsm_model, tiny_videos):
     tester = DenseTester(tsm_model, DenseTestProtocol('segments', 8))
     with pytest.raises(ValueError, match='duplicates'):
         tester.test(['val/a.mp4', 'val/a.mp4'], tiny_videos['root'])
+
+
+def test_cpu_batches_hold_about_one_full_size_clip(tsm_model):
+    def batch(base_crop, scale, **options):
+        protocol = DenseTestProtocol(
+            'segments',
+            8,
+            num_clips=10,
+            num_crops=3,
+            scales=(scale, ),
+            base_scale=256,
+            base_crop=base_crop)
+        return DenseTester(
+            tsm_model, protocol, optimize=False,
+            **options).views_per_batch(scale)
+
+    assert DenseTester.CPU_BATCH_PIXELS == 8 * 256 * 256
+    assert batch(256, 256) == 1  # one 8 x 256 x 256 view
+    assert batch(256, 288) == 1  # never fewer than one
+    assert batch(64, 256) == 16  # (256 / 64) ** 2 views of 8 x 64 x 64
+    assert batch(32, 256) == 30  # at most the views of a video
+    assert batch(256, 256, batch_views=4) == 4
+
+
+def test_bf16_autocast_on_cpu_gives_close_but_not_equal_scores(
+        dense_run, tsm_model, tiny_videos):
+    protocol, expected = dense_run
+    result = dense_scores(tsm_model, protocol, tiny_videos, amp='bf16')
+    difference = np.abs(result.scores - expected.scores).max()
+    assert 0 < difference < 0.05
