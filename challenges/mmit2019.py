@@ -1,6 +1,6 @@
 # The M-MiT 2019 winners' challenge on the real Multi-Moments in Time (v1,
 # 313 classes): videos re-encoded at 30 fps with a 320-pixel short side, as
-# the winners did; every member of their report (Tables 1 and 2), each with
+# the winners did; every member of their ensemble (Tables 1 and 2), each with
 # its dense test protocol (the configs' dense_test_cfg: 10 clips x 3 crops,
 # scales 224 / 256 / 288 for the image-based members, 128 / 144 / 160 for the
 # SlowFast family); their ensemble (ensembles/mmit2019_winners.py: weighted
@@ -32,11 +32,15 @@ def _member(name, config):
 
 
 members = [
-    # Image-based members (Table 1), ImageNet-pretrained, 50 epochs.
+    # Image-based members (Table 1), ImageNet-pretrained, 50 epochs. TRN is
+    # not one: the report says it "doesn't work well in our attempt"
+    # (ensembles/mmit2019_winners_with_trn.py adds it to the ensemble).
     _member('tsn_r101_5f',
             'tsn/tsn_imagenet-pretrained-r101_8xb16-1x1x5-50e_mmit-rgb'),
-    _member('trn_r50_8f',
-            'trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb'),
+    _member('tsn_irv2_5f', 'tsn/tsn_imagenet-pretrained-inception-resnet-'
+            'v2_8xb16-1x1x5-50e_mmit-rgb'),
+    _member('tsn_senet154_5f',
+            'tsn/tsn_imagenet-pretrained-senet154_8xb16-1x1x5-50e_mmit-rgb'),
     _member('tsm_r50_8f',
             'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb'),
     _member('tsm_r50_16f',

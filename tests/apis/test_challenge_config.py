@@ -4,6 +4,8 @@ challenge."""
 import argparse
 import os.path as osp
 import shlex
+import subprocess
+import sys
 
 import pytest
 from mmengine.config import Config, DictAction
@@ -192,13 +194,19 @@ def test_winners_challenge_dry_run_resolves(tmp_path):
     """Every config, member and path of challenges/mmit2019.py's commands
     exists in the repository, is a declared input, or is written by an
     earlier command."""
+    work_dir = str(tmp_path / 'work')
+    printed = subprocess.run(
+        [sys.executable, 'tools/run_challenge.py', 'challenges/mmit2019.py',
+         '--dry-run', '--launcher', 'pytorch', '--nproc-per-node', '8',
+         '--cfg-options', f'work_dir={work_dir}'],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout
     challenge = load_challenge(
         osp.join(ROOT, 'challenges', 'mmit2019.py'),
-        cfg_options=dict(work_dir=str(tmp_path / 'work')))
-    lines = ChallengeRunner(challenge, launch=Launch(
-        'pytorch', nproc_per_node=8)).dry_run()
-    commands = [shlex.split(line) for line in lines if not
-                line.startswith('#')]
+        cfg_options=dict(work_dir=work_dir))
+    commands = [shlex.split(line) for line in printed.splitlines()
+                if line.startswith('python ')]
+    members = len(challenge.members)
+    assert len(commands) == 7 + members * 4 + 2 + 4
     inputs = {challenge.label_map} | {
         getattr(s, key) for s in challenge.splits.values()
         for key in ('csv', 'videos')}
