@@ -21,7 +21,7 @@ import torch
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
 from mmt_challenge.datasets import read_label_map
-from mmt_challenge.models.heads.multi_dataset_head import (
+from mmt_challenge.analysis.projection_weights import (
     projection_weight_from_state_dict, top_projection_weights)
 from mmt_challenge.utils import atomic_open
 

@@ -1,6 +1,7 @@
 """Member heads with multi-label (sigmoid) clip averaging, and the multi-dataset
 head."""
-from .multi_dataset_head import MultiDatasetHead, top_projection_weights
+from .head_datasets import HeadDatasetSpec, parse_head_datasets
+from .multi_dataset_head import MultiDatasetHead
 from .multilabel_average import MultiLabelAverageMixin
 from .multilabel_heads import (MultiLabelI3DHead, MultiLabelSlowFastHead,
                                MultiLabelTRNHead, MultiLabelTSMHead,
@@ -9,5 +10,5 @@ from .multilabel_heads import (MultiLabelI3DHead, MultiLabelSlowFastHead,
 __all__ = [
     'MultiLabelAverageMixin', 'MultiLabelTSNHead', 'MultiLabelTSMHead',
     'MultiLabelTRNHead', 'MultiLabelI3DHead', 'MultiLabelSlowFastHead',
-    'MultiDatasetHead', 'top_projection_weights'
+    'MultiDatasetHead', 'HeadDatasetSpec', 'parse_head_datasets'
 ]

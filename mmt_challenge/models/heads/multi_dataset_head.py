@@ -1,7 +1,6 @@
 """One classification head per dataset, with cross-dataset projections."""
-import re
 from collections import OrderedDict
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -12,36 +11,14 @@ from mmengine.model.weight_init import normal_init
 from torch import Tensor, nn
 
 from mmt_challenge.datasets.multi_source_dataset import label_to_target
-from mmt_challenge.utils.checks import (check_int, check_non_negative,
-                                        check_positive, check_positive_int,
-                                        check_probability)
+from mmt_challenge.utils.checks import (check_non_negative, check_positive,
+                                        check_positive_int, check_probability)
 
-__all__ = [
-    'MultiDatasetHead', 'DatasetSpec', 'top_projection_weights',
-    'projection_weight_from_state_dict'
-]
+from .head_datasets import HeadDatasetSpec, parse_head_datasets
 
-_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
-_SPEC_KEYS = frozenset(
-    ['name', 'num_classes', 'multi_label', 'loss_cls', 'loss_weight'])
+__all__ = ['MultiDatasetHead', 'HEAD_FORMATS']
+
 HEAD_FORMATS = ('auto', 'fc_cls', 'multi_dataset')
-
-
-class DatasetSpec(NamedTuple):
-    """One dataset of a :class:`MultiDatasetHead`.
-
-    Attributes:
-        name (str): Name of the dataset (and of its head).
-        num_classes (int): Size of its label space.
-        multi_label (bool): Sigmoid probabilities at inference (M-MiT)
-            rather than softmax (Kinetics, Moments in Time).
-        loss_weight (float): Factor on its classification and projection
-            losses.
-    """
-    name: str
-    num_classes: int
-    multi_label: bool
-    loss_weight: float
 
 
 @MODELS.register_module()
@@ -123,10 +100,11 @@ class MultiDatasetHead(BaseModule):
         projection_loss_weight (float): ``lambda``. Defaults to 1.0.
         projection_init_std (float): Std of the normal init of the
             projections; 0 starts them at zero, so that every weight the
-            analysis reads (:func:`top_projection_weights`) was learned, and
-            a projection passes gradients to the classifiers and the
-            backbone from its first update on (MultiTrain draws them with
-            std 0.02). Defaults to 0.0.
+            analysis reads
+            (:func:`~mmt_challenge.analysis.top_projection_weights`) was
+            learned, and a projection passes gradients to the classifiers
+            and the backbone from its first update on (MultiTrain draws them
+            with std 0.02). Defaults to 0.0.
         test_dataset (str, optional): The dataset :meth:`predict` and
             :meth:`forward` answer for unless told otherwise. Defaults to
             None (the first).
@@ -173,8 +151,8 @@ class MultiDatasetHead(BaseModule):
         self.projection_loss_weight = float(projection_loss_weight)
         self.projection_init_std = float(projection_init_std)
 
-        specs, losses = _parse_datasets(datasets)
-        self.specs: Tuple[DatasetSpec, ...] = specs
+        specs, losses = parse_head_datasets(datasets)
+        self.specs: Tuple[HeadDatasetSpec, ...] = specs
         self.names = tuple(spec.name for spec in specs)
         self.index = {name: i for i, name in enumerate(self.names)}
         if with_projections and len(specs) < 2:
@@ -602,137 +580,3 @@ class MultiDatasetHead(BaseModule):
         return (f'datasets={list(self.names)}, '
                 f'test_dataset={self.test_dataset!r}, '
                 f'with_projections={self.with_projections}')
-
-
-def top_projection_weights(weight: Tensor,
-                           k: int,
-                           src_classes: Optional[Sequence[str]] = None,
-                           dst_classes: Optional[Sequence[str]] = None,
-                           dst_filter: Optional[Sequence[str]] = None
-                           ) -> List[dict]:
-    """The ``k`` largest weights of a projection for each target class.
-
-    MultiTrain's analysis of the learned projections (its supplement's
-    Table 4): for each class of the target dataset, the classes of the
-    source dataset whose logits feed it most.
-
-    Args:
-        weight (Tensor): ``[C_dst, C_src]`` projection weight
-            (:meth:`MultiDatasetHead.projection_weight`).
-        k (int): How many source classes per target class, at most
-            ``C_src``.
-        src_classes (Sequence[str], optional): ``C_src`` class names.
-            Defaults to None (indices as names).
-        dst_classes (Sequence[str], optional): ``C_dst`` class names.
-            Defaults to None (indices as names).
-        dst_filter (Sequence[str], optional): Only these target classes.
-            Defaults to None (all).
-
-    Returns:
-        list[dict]: Rows ``dst_index``, ``dst_class``, ``rank`` (1-based),
-        ``src_index``, ``src_class`` and ``weight`` (float), by target class,
-        then by falling weight.
-    """
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
-        raise ValueError('weight must be a [C_dst, C_src] Tensor')
-    num_dst, num_src = weight.shape
-    check_int(k, 'k', min_val=1, max_val=num_src)
-    src_classes = _class_names(src_classes, num_src, 'src_classes')
-    dst_classes = _class_names(dst_classes, num_dst, 'dst_classes')
-    rows_of = range(num_dst)
-    if dst_filter is not None:
-        unknown = sorted(set(dst_filter) - set(dst_classes))
-        if unknown:
-            raise ValueError(f'unknown target classes {unknown}')
-        wanted = set(dst_filter)
-        rows_of = [i for i in rows_of if dst_classes[i] in wanted]
-    weight = weight.detach().float().cpu()
-    values, indices = weight.topk(k, dim=1)
-    rows = []
-    for i in rows_of:
-        for rank in range(k):
-            j = int(indices[i, rank])
-            rows.append(
-                dict(
-                    dst_index=i,
-                    dst_class=dst_classes[i],
-                    rank=rank + 1,
-                    src_index=j,
-                    src_class=src_classes[j],
-                    weight=float(values[i, rank])))
-    return rows
-
-
-def projection_weight_from_state_dict(state_dict: Dict[str, Tensor], src: str,
-                                      dst: str) -> Tensor:
-    """The ``[C_dst, C_src]`` weight of the projection ``src -> dst`` in a
-    checkpoint's state dict, without building the model.
-
-    Args:
-        state_dict (dict[str, Tensor]): A recognizer's state dict (any
-            prefix before ``cls_head.``, e.g. ``module.`` of a wrapper).
-        src (str): Source dataset.
-        dst (str): Target dataset.
-
-    Returns:
-        Tensor: The weight.
-    """
-    suffix = f'projections.{dst}.{src}.weight'
-    keys = [k for k in state_dict if k.endswith(suffix)]
-    if len(keys) != 1:
-        found = sorted(
-            tuple(k.split('.')[-3:-1][::-1]) for k in state_dict
-            if '.projections.' in k and k.endswith('.weight'))
-        raise ValueError(
-            f'no single projection {src!r} -> {dst!r} in the state dict '
-            f'(found {len(keys)}); its projections (src, dst) are {found}')
-    return state_dict[keys[0]]
-
-
-def _class_names(names: Optional[Sequence[str]], count: int,
-                 what: str) -> List[str]:
-    if names is None:
-        return [str(i) for i in range(count)]
-    names = list(names)
-    if len(names) != count:
-        raise ValueError(f'{what} has {len(names)} names for {count} classes')
-    return names
-
-
-def _parse_datasets(datasets: Sequence[dict]) -> tuple:
-    if isinstance(datasets, (str, dict)) or not isinstance(
-            datasets, Sequence) or not datasets:
-        raise ValueError('datasets must be a non-empty list of dicts, got '
-                         f'{datasets!r}')
-    specs, losses = [], []
-    for i, entry in enumerate(datasets):
-        if not isinstance(entry, dict):
-            raise TypeError(f'datasets[{i}] must be a dict, got '
-                            f'{type(entry).__name__}')
-        unknown = sorted(set(entry) - _SPEC_KEYS)
-        if unknown:
-            raise ValueError(f'datasets[{i}] has unknown keys {unknown}; '
-                             f'allowed: {sorted(_SPEC_KEYS)}')
-        name = entry.get('name')
-        if not isinstance(name, str) or not _NAME.match(name) or hasattr(
-                nn.ModuleDict, name):
-            raise ValueError(
-                f'datasets[{i}]: name must be letters, digits, "_" or "-" '
-                f'(and not a ModuleDict attribute), got {name!r}')
-        if name in [spec.name for spec in specs]:
-            raise ValueError(f'dataset name {name!r} appears twice')
-        num_classes = entry.get('num_classes')
-        check_positive_int(num_classes, f'datasets[{i}].num_classes')
-        multi_label = entry.get('multi_label', False)
-        if not isinstance(multi_label, bool):
-            raise TypeError(f'datasets[{i}].multi_label must be a bool, got '
-                            f'{multi_label!r}')
-        loss_weight = entry.get('loss_weight', 1.0)
-        check_non_negative(loss_weight, f'datasets[{i}].loss_weight')
-        loss_cls = entry.get('loss_cls') or dict(
-            type='ScaledBCELoss' if multi_label else 'CrossEntropyLoss')
-        specs.append(
-            DatasetSpec(name, int(num_classes), multi_label,
-                        float(loss_weight)))
-        losses.append(MODELS.build(loss_cls))
-    return tuple(specs), losses
