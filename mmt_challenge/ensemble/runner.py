@@ -11,9 +11,9 @@ from typing import Dict, List, Mapping, Optional
 import numpy as np
 import pandas as pd
 from mmengine.logging import print_log
-from mmengine.utils import ProgressBar
 
 from ..datasets import labels_to_multi_hot, read_list_file
+from ..utils.progress import track
 from .bootstrap import BootstrapResult, sample_map_ci
 from .fusion_rules import BaseFusion, build_fusion, normalize_weights
 from .join import check_classes, rows_in_order
@@ -139,8 +139,11 @@ def _load_members(recipe: Recipe, fusion: BaseFusion, split: str,
     reference = ann_file
     class_names = labels = None
     values, scale_rows = [], []
-    bar = ProgressBar(len(recipe.members)) if progress else None
-    for spec in recipe.members:
+    for spec in track(
+            recipe.members,
+            description='Loading members',
+            unit='members',
+            disable=not progress):
         start = time.perf_counter()
         path = spec.path(split)
         try:
@@ -171,10 +174,6 @@ def _load_members(recipe: Recipe, fusion: BaseFusion, split: str,
         values.append(total / count)
         del score_file, total
         timings[f'member {spec.name}'] = time.perf_counter() - start
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.file.write('\n')
     return _Members(video_ids, class_names, np.stack(values), labels,
                     scale_rows)
 

@@ -26,9 +26,9 @@ from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 from mmengine.logging import print_log
-from mmengine.utils import ProgressBar
 from scipy.optimize import minimize
 
+from ..utils.progress import track
 from .fusion_rules import BaseFusion, normalize_weights
 from .scoring import sample_map
 
@@ -573,8 +573,11 @@ def kfold_fit(values: np.ndarray,
     result = KFoldResult(
         held_out=np.empty(values.shape[1:], dtype=np.float32),
         fold_of=fold_of)
-    bar = ProgressBar(folds) if progress else None
-    for k in range(folds):
+    for k in track(
+            range(folds),
+            description='Cross-validating the weights',
+            unit='folds',
+            disable=not progress):
         train, test = fold_of != k, fold_of == k
         fit = fit_weights(values[:, train], labels[train], fusion=fusion,
                           **search)
@@ -586,10 +589,7 @@ def kfold_fit(values: np.ndarray,
                 sample_map(result.held_out[test], labels[test]))
         else:
             result.fold_scores.append(float('nan'))
-        if bar is not None:
-            bar.update()
     if progress:
-        bar.file.write('\n')
         for k in range(folds):
             print_log(
                 f'fold {k}: fitted {result.in_fold_scores[k]:.4f} on the '
