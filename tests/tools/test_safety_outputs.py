@@ -119,6 +119,7 @@ def test_truncated_score_file(fused, tmp_path, monkeypatch, capsys):
     assert f'{truncated}: not a readable .npz archive (truncated or ' in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / 'sub.txt').exists()
+    assert truncated.read_bytes() == data[:len(data) // 2]
 
 
 class _Trap:
