@@ -11,11 +11,11 @@ its range test and names the bad type rather than the bad value.
 """
 import math
 import numbers
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 __all__ = [
     'check_scalar', 'check_int', 'check_positive_int', 'check_number',
-    'check_non_negative', 'check_positive', 'check_probability'
+    'check_non_negative', 'check_positive', 'check_probability', 'check_keys'
 ]
 
 _BOUNDARIES = ('both', 'left', 'right', 'neither')
@@ -179,3 +179,38 @@ def check_probability(value: Any,
         max_val=1,
         include_boundaries=include_boundaries,
         allow_none=allow_none)
+
+
+def check_keys(value: Any,
+               name: str,
+               allowed: Iterable[str],
+               *,
+               required: Iterable[str] = ()) -> dict:
+    """Check that an options dict has only ``allowed`` keys and every
+    ``required`` one.
+
+    Args:
+        value (Any): The options; a ``dict`` (an mmengine ``ConfigDict`` is
+            one).
+        name (str): Its name, used in the messages.
+        allowed (Iterable[str]): The keys it may have.
+        required (Iterable[str]): The keys it must have. Defaults to ``()``.
+
+    Returns:
+        dict: A shallow copy of ``value``.
+
+    Raises:
+        TypeError: ``value`` is not a dict.
+        ValueError: A key is unknown or missing.
+    """
+    if not isinstance(value, dict):
+        raise TypeError(f'{name} must be a dict, got {value!r}')
+    allowed = set(allowed)
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(f'{name}: unknown key(s) {unknown}; allowed: '
+                         f'{sorted(allowed)}')
+    missing = sorted(set(required) - set(value))
+    if missing:
+        raise ValueError(f'{name}: missing key(s) {missing}')
+    return dict(value)

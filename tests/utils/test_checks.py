@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from sklearn.utils import check_scalar as sklearn_check_scalar
 
-from mmt_challenge.utils.checks import (check_int, check_non_negative,
-                                        check_number, check_positive,
-                                        check_positive_int, check_probability,
-                                        check_scalar)
+from mmt_challenge.utils.checks import (check_int, check_keys,
+                                        check_non_negative, check_number,
+                                        check_positive, check_positive_int,
+                                        check_probability, check_scalar)
 
 
 @pytest.mark.parametrize('value, kwargs', [
@@ -99,3 +99,17 @@ def test_none_passes_only_when_allowed():
     assert check_probability(None, 't', allow_none=True) is None
     with pytest.raises(TypeError, match='must be a number, got None'):
         check_probability(None, 't')
+
+
+def test_check_keys():
+    options = dict(a=1, b=2)
+    copy = check_keys(options, 'opts', {'a', 'b', 'c'}, required={'a'})
+    assert copy == options and copy is not options
+    with pytest.raises(TypeError, match=r"opts must be a dict, got \['a'\]"):
+        check_keys(['a'], 'opts', {'a'})
+    with pytest.raises(ValueError,
+                       match=r"opts: unknown key\(s\) \['b'\]; allowed: "
+                       r"\['a', 'c'\]"):
+        check_keys(options, 'opts', ['a', 'c'])
+    with pytest.raises(ValueError, match=r"opts: missing key\(s\) \['c'\]"):
+        check_keys(options, 'opts', 'abc', required='ac')
