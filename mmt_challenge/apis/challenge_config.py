@@ -32,15 +32,13 @@ inherit) with these variables::
 
 A split's ``list`` (the MMAction2 list file the data stage writes) defaults
 to ``<work_dir>/data/<split>_list.txt``. Member configs stay dataset-agnostic:
-:func:`member_overrides` injects the challenge's classes, lists, videos and
+:func:`~.member_injection.member_overrides` injects the challenge's classes, lists, videos and
 class counts into each (see ``docs/challenges.md``).
 """
-import math
-import pprint
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
@@ -48,8 +46,7 @@ from ..datasets import read_label_map
 from ..utils.checks import check_positive_int
 
 __all__ = [
-    'SPLITS', 'SplitData', 'ChallengeMember', 'Challenge', 'load_challenge',
-    'member_overrides', 'scaled_bce_scale'
+    'SPLITS', 'SplitData', 'ChallengeMember', 'Challenge', 'load_challenge'
 ]
 
 SPLITS = ('train', 'val', 'test')
@@ -67,10 +64,6 @@ _MEMBER_KEYS = {
 _DENSE_KEYS = {'scales', 'num_clips', 'num_crops', 'batch_views'}
 _PREPARE_KEYS = {'fps', 'short_side', 'workers', 'out'}
 _NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
-# The datasets whose ann_file / data_prefix / num_classes the challenge sets.
-_VIDEO_DATASETS = ('MultiLabelVideoDataset', 'VideoDataset')
-# Losses with a class-balance option (class_weight_mode + counts).
-_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 @dataclass(frozen=True)
@@ -205,10 +198,6 @@ class Challenge:
 
     def submission_file(self, fmt: str) -> str:
         return self.submission['file'].format(format=fmt, name=self.name)
-
-
-def _where(path: str, what: str) -> str:
-    return f'{path}: {what}'
 
 
 def _check_keys(value: Any, allowed: set, what: str) -> dict:
@@ -382,97 +371,3 @@ def load_challenge(path: str,
         ensemble=ensemble,
         submission=submission,
         report=dict(cfg.get('report') or {}))
-
-
-# ---------------------------------------------------------------------------
-# Injection
-# ---------------------------------------------------------------------------
-def scaled_bce_scale(scale: float, config_classes: int,
-                     num_classes: int) -> float:
-    """The rule that carries a scaled BCE's ``scale`` to another label space.
-
-    ``ScaledBCELoss`` takes the mean over ``B x C`` and multiplies by
-    ``scale``, so each sample's summed BCE weighs ``scale / C``. Keeping
-    that weight when ``C`` changes gives ``scale * num_classes /
-    config_classes`` (the winners' 160 for 313 classes is about C / 2; the
-    mini members' 7 for 14 classes is exactly C / 2).
-    """
-    return scale * num_classes / config_classes
-
-
-def _loss_overrides(where: str, loss: dict, config_classes: int,
-                    num_classes: int, counts_file: str) -> dict:
-    overrides: Dict[str, Any] = {}
-    if loss.get('type') == 'ScaledBCELoss' and config_classes != num_classes:
-        overrides['scale'] = scaled_bce_scale(
-            float(loss.get('scale', 1.0)), config_classes, num_classes)
-        if not math.isfinite(overrides['scale']):
-            raise ValueError(f'{where}: bad loss scale {loss.get("scale")!r}')
-    if loss.get('class_weight_mode') not in (None, 'none'):
-        overrides.update(class_counts=None, class_counts_file=counts_file)
-    return overrides
-
-
-def member_overrides(challenge: Challenge, member: ChallengeMember,
-                     member_cfg: Config, num_classes: int) -> Dict[str, Any]:
-    """What the challenge sets in a member's config.
-
-    The head's ``num_classes``; each dataloader's ``ann_file``,
-    ``data_prefix.video`` and ``num_classes`` (train, val, and test on the
-    val list, since the test split has no labels); the scaled BCE's
-    ``scale`` by :func:`scaled_bce_scale`; the training class counts for a
-    loss that asks for class-balance weights (``class_weight_mode``);
-    ``load_from`` and the member's dense-test protocol.
-
-    Args:
-        challenge (Challenge): The challenge.
-        member (ChallengeMember): A member with a config.
-        member_cfg (Config): Its config as loaded.
-        num_classes (int): The challenge's number of classes.
-
-    Returns:
-        dict: Nested overrides, merged into the config as a child config.
-    """
-    where = f'{challenge.path}: member {member.name!r} ({member.config})'
-    head = member_cfg.get('model', {}).get('cls_head')
-    if not head or 'num_classes' not in head:
-        raise ValueError(f'{where}: its model has no cls_head.num_classes '
-                         'for the challenge to set')
-    config_classes = int(head['num_classes'])
-    head_overrides: Dict[str, Any] = dict(num_classes=num_classes)
-    loss = head.get('loss_cls') or {}
-    loss_overrides = _loss_overrides(where, loss, config_classes, num_classes,
-                                     challenge.class_counts_file)
-    if loss_overrides:
-        head_overrides['loss_cls'] = loss_overrides
-    overrides: Dict[str, Any] = dict(model=dict(cls_head=head_overrides))
-    lists = dict(train_dataloader='train', val_dataloader='val',
-                 test_dataloader='val')
-    for loader in _LOADERS:
-        dataset = member_cfg.get(loader, {}).get('dataset', {})
-        if dataset.get('type') not in _VIDEO_DATASETS:
-            raise ValueError(
-                f'{where}: {loader}.dataset is a {dataset.get("type")!r}; '
-                f'the challenge injects its data into {_VIDEO_DATASETS} only')
-        split = challenge.splits[lists[loader]]
-        injected = dict(
-            ann_file=split.list_file, data_prefix=dict(video=split.video_root))
-        if 'num_classes' in dataset or dataset['type'] != 'VideoDataset':
-            injected['num_classes'] = num_classes
-        overrides[loader] = dict(dataset=injected)
-    if member.load_from:
-        overrides['load_from'] = member.load_from
-    dense = {k: v for k, v in member.dense_test.items() if k != 'batch_views'}
-    if dense:
-        overrides['dense_test_cfg'] = dense
-    return overrides
-
-
-def format_overrides(base: str, overrides: Dict[str, Any],
-                     header: Sequence[str]) -> str:
-    """A child config of ``base`` holding ``overrides``, as Python text."""
-    lines = [f'# {line}' for line in header]
-    lines.append(f'_base_ = [{osp.abspath(base)!r}]')
-    for key, value in overrides.items():
-        lines.append(f'{key} = {pprint.pformat(value, sort_dicts=False)}')
-    return '\n'.join(lines) + '\n'

@@ -7,88 +7,21 @@ under the launcher the user already has: torchrun (``--launcher pytorch``)
 or Slurm's ``srun`` (``--launcher slurm``, with the options of MMAction2's
 ``tools/slurm_train.sh``).
 """
-import copy
-import functools
 import os.path as osp
 import shlex
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
-from .challenge_config import (SPLITS, Challenge, ChallengeMember,
-                               format_overrides, member_overrides)
+from .challenge_config import SPLITS, Challenge, ChallengeMember
+from .launch import Launch
+from .member_injection import REPO_ROOT, load_config, recipe_path
 
-__all__ = ['STAGES', 'Launch', 'Step', 'plan_stage', 'write_member_configs',
-           'final_checkpoint', 'format_option']
+__all__ = ['STAGES', 'Step', 'plan_stage', 'final_checkpoint', 'format_option']
 
 STAGES = ('data', 'train', 'test', 'ensemble', 'submit', 'report')
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-@dataclass(frozen=True)
-class Launch:
-    """How the train and test stages start their processes.
-
-    Args:
-        launcher (str): ``'none'``, ``'pytorch'`` (torchrun) or ``'slurm'``
-            (srun). Defaults to ``'none'``.
-        nproc_per_node (int): torchrun's processes per node. Defaults to 1.
-        nnodes (int): torchrun's nodes. Defaults to 1.
-        node_rank (int): torchrun's rank of this node. Defaults to 0.
-        master_addr (str): Defaults to ``'127.0.0.1'``.
-        master_port (int): Defaults to 29500.
-        partition (str, optional): Slurm partition (``srun -p``).
-        gpus (int): Slurm tasks in all (one per GPU). Defaults to 8.
-        gpus_per_node (int): Defaults to 8.
-        cpus_per_task (int): Defaults to 5.
-        srun_args (tuple[str]): Further ``srun`` arguments. Defaults to ().
-    """
-    launcher: str = 'none'
-    nproc_per_node: int = 1
-    nnodes: int = 1
-    node_rank: int = 0
-    master_addr: str = '127.0.0.1'
-    master_port: int = 29500
-    partition: Optional[str] = None
-    gpus: int = 8
-    gpus_per_node: int = 8
-    cpus_per_task: int = 5
-    srun_args: Sequence[str] = ()
-
-    def __post_init__(self):
-        if self.launcher not in ('none', 'pytorch', 'slurm'):
-            raise ValueError(f"launcher must be 'none', 'pytorch' or "
-                             f"'slurm', got {self.launcher!r}")
-        if self.launcher == 'slurm' and not self.partition:
-            raise ValueError('--launcher slurm needs --partition')
-
-    @property
-    def main_node(self) -> bool:
-        """Whether this runner does the light steps: every torchrun node
-        runs the trainings and tests, node 0 alone the rest."""
-        return self.launcher != 'pytorch' or self.node_rank == 0
-
-    def prefix(self, job_name: str) -> List[str]:
-        """What comes before ``tools/<tool>.py`` in a distributed step."""
-        if self.launcher == 'pytorch':
-            return [
-                'python', '-m', 'torch.distributed.run',
-                f'--nnodes={self.nnodes}', f'--node-rank={self.node_rank}',
-                f'--nproc-per-node={self.nproc_per_node}',
-                f'--master-addr={self.master_addr}',
-                f'--master-port={self.master_port}'
-            ]
-        if self.launcher == 'slurm':
-            return [
-                'srun', '-p', self.partition, f'--job-name={job_name}',
-                f'--gres=gpu:{self.gpus_per_node}', f'--ntasks={self.gpus}',
-                f'--ntasks-per-node={self.gpus_per_node}',
-                f'--cpus-per-task={self.cpus_per_task}',
-                '--kill-on-bad-exit=1', *self.srun_args, 'python', '-u'
-            ]
-        return ['python']
 
 
 @dataclass
@@ -160,49 +93,6 @@ def _tool(name: str) -> str:
     path = osp.join(REPO_ROOT, 'tools', name)
     relative = osp.relpath(path)
     return relative if not relative.startswith('..') else path
-
-
-# ---------------------------------------------------------------------------
-# Generated member configs
-# ---------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
-def _config(path: str, mtime: float) -> Config:
-    return Config.fromfile(path)
-
-
-def load_config(path: str) -> Config:
-    """A member config, read once per process (a dry run of the winners'
-    challenge names each of its 13 configs in three stages)."""
-    return copy.deepcopy(_config(path, osp.getmtime(path)))
-
-
-def write_member_configs(challenge: Challenge) -> bool:
-    """Write each member's generated config (its member config with the
-    challenge's data injected) into ``<work_dir>/configs``.
-
-    Returns:
-        bool: False (nothing written) while the number of classes is not
-        known yet: no label map and no ``data.num_classes``.
-    """
-    from ..utils import atomic_write_text
-    num_classes = challenge.num_classes()
-    if num_classes is None:
-        return False
-    for member in challenge.members:
-        if not member.tests:
-            continue
-        overrides = member_overrides(challenge, member,
-                                     load_config(member.config), num_classes)
-        text = format_overrides(member.config, overrides, [
-            f'Generated by tools/run_challenge.py from {challenge.path}: '
-            f'member {member.name!r},',
-            f'{member.config} with the challenge\'s data. Rewritten on '
-            'every run; do not edit.'
-        ])
-        path = challenge.member_config(member)
-        if not osp.isfile(path) or open(path, encoding='utf-8').read() != text:
-            atomic_write_text(path, text)
-    return True
 
 
 def final_checkpoint(challenge: Challenge, member: ChallengeMember) -> str:
@@ -326,32 +216,6 @@ def _test_steps(challenge: Challenge, launch: Launch) -> List[Step]:
              '--train-list', challenge.splits['train'].list_file, '--out',
              filled], outputs=[filled]))
     return steps
-
-
-def recipe_path(challenge: Challenge) -> str:
-    """The ensemble recipe: the challenge's, or one generated from its
-    ``ensemble`` settings with every member at all its scales."""
-    return challenge.ensemble.get('recipe') or osp.join(
-        challenge.ensemble_dir, 'recipe.py')
-
-
-def write_recipe(challenge: Challenge) -> str:
-    """Write the generated recipe when the challenge names none."""
-    from ..utils import atomic_write_text
-    path = recipe_path(challenge)
-    if challenge.ensemble.get('recipe'):
-        return path
-    settings = dict(challenge.ensemble)
-    members = [dict(name=m.name, score_file=challenge.score_file(m, 'val'))
-               for m in challenge.members]
-    base = osp.join(REPO_ROOT, 'ensembles', '_base_', 'default_fusion.py')
-    text = format_overrides(base, dict(members=members, **settings), [
-        f'Generated by tools/run_challenge.py from {challenge.path}; '
-        'rewritten on every run.'
-    ])
-    if not osp.isfile(path) or open(path, encoding='utf-8').read() != text:
-        atomic_write_text(path, text)
-    return path
 
 
 def _recipe_members(challenge: Challenge) -> List[str]:

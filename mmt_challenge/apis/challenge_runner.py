@@ -27,8 +27,9 @@ from ..structures import load_score_file
 from ..submission import prior_filled_videos
 from ..utils import atomic_write_text
 from .challenge_config import Challenge
-from .challenge_plan import (STAGES, Launch, Step, plan_stage,
-                             write_member_configs, write_recipe)
+from .challenge_plan import STAGES, Step, plan_stage
+from .launch import Launch
+from .member_injection import write_member_configs, write_recipe
 from .challenge_report import prior_fill_lines, write_report
 
 __all__ = ['ChallengeRunner', 'run_command']
