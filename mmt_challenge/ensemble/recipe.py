@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from mmengine.config import Config
 
 from ..structures import DUMP_SUFFIXES
-from ..utils.checks import check_int, check_non_negative
+from ..utils.checks import check_int, check_keys, check_non_negative
 from ..utils.config_options import merge_cfg_options
 from .fusion_rules import build_fusion
 from .weight_search import SEARCH_METHODS
@@ -110,27 +110,18 @@ def _int_tuple(value: Any, what: str) -> Optional[Tuple[int, ...]]:
 
 
 def _member(index: int, cfg: Any) -> MemberSpec:
-    if not isinstance(cfg, dict):
-        raise ValueError(f'members[{index}] must be a dict, got {cfg!r}')
+    cfg = check_keys(cfg, f'members[{index}]', _MEMBER_KEYS)
     name = cfg.get('name')
     if not isinstance(name, str) or not name:
         raise ValueError(f'members[{index}] needs a non-empty name, got '
                          f'{name!r}')
     where = f'member {name!r}'
-    unknown = set(cfg) - _MEMBER_KEYS
-    if unknown:
-        raise ValueError(f'{where}: unknown key(s) {sorted(unknown)}; '
-                         f'allowed: {sorted(_MEMBER_KEYS)}')
     score_file = cfg.get('score_file')
     if not isinstance(score_file, str) or not score_file:
         raise ValueError(f'{where}: score_file must be a path, got '
                          f'{score_file!r}')
     weight = check_non_negative(cfg.get('weight', 1.0), f'{where}: weight')
-    load = dict(cfg.get('load') or {})
-    unknown = set(load) - _LOAD_KEYS
-    if unknown:
-        raise ValueError(f'{where}: unknown load option(s) {sorted(unknown)};'
-                         f' allowed: {sorted(_LOAD_KEYS)}')
+    load = check_keys(cfg.get('load') or {}, f'{where}: load', _LOAD_KEYS)
     if load and not score_file.endswith(DUMP_SUFFIXES):
         raise ValueError(f'{where}: load options {sorted(load)} apply to '
                          f'MMAction2 dumps (.pkl) only, not {score_file!r}')
@@ -141,16 +132,6 @@ def _member(index: int, cfg: Any) -> MemberSpec:
         views=_int_tuple(cfg.get('views'), f'{where}: views'),
         weight=float(weight),
         load=load)
-
-
-def _check_options(cfg: Any, allowed: set, what: str) -> Dict[str, Any]:
-    if not isinstance(cfg, dict):
-        raise ValueError(f'{what} must be a dict, got {cfg!r}')
-    unknown = set(cfg) - allowed
-    if unknown:
-        raise ValueError(f'{what}: unknown key(s) {sorted(unknown)}; '
-                         f'allowed: {sorted(allowed)}')
-    return dict(cfg)
 
 
 def load_recipe(recipe: Union[str, Config, dict],
@@ -199,7 +180,7 @@ def load_recipe(recipe: Union[str, Config, dict],
 
     search = cfg.get('search')
     if search is not None:
-        search = _check_options(search, _SEARCH_KEYS, 'search')
+        search = check_keys(search, 'search', _SEARCH_KEYS)
         search.setdefault('method', 'coordinate_ascent')
         search.setdefault('greedy', False)
         search.setdefault('folds', 5)
@@ -212,6 +193,6 @@ def load_recipe(recipe: Union[str, Config, dict],
             raise ValueError(
                 f'search needs a weighted fusion rule; {fusion["type"]!r} '
                 'uses equal weights')
-    bootstrap = _check_options(
-        cfg.get('bootstrap') or {}, _BOOTSTRAP_KEYS, 'bootstrap')
+    bootstrap = check_keys(
+        cfg.get('bootstrap') or {}, 'bootstrap', _BOOTSTRAP_KEYS)
     return Recipe(name, members, dict(fusion), search, bootstrap)

@@ -75,7 +75,7 @@ def _members(**extra):
 @pytest.mark.parametrize('cfg, match', [
     (dict(members=[]), 'needs a non-empty members list'),
     (dict(members=_members(weights=2)),
-     r"member 'a': unknown key\(s\) \['weights'\]"),
+     r"members\[0\]: unknown key\(s\) \['weights'\]"),
     (dict(members=_members(weight=-1)),
      "member 'a': weight must be non-negative and finite, got -1"),
     (dict(members=_members(scales=[256, 256])),
@@ -83,7 +83,7 @@ def _members(**extra):
     (dict(members=_members(scales=[])),
      "member 'a': scales must be a non-empty list of integers"),
     (dict(members=_members(load=dict(ann=1))),
-     r"member 'a': unknown load option\(s\) \['ann'\]"),
+     r"member 'a': load: unknown key\(s\) \['ann'\]"),
     (dict(members=_members(load=dict(sigmoid=True))),
      r"member 'a': load options \['sigmoid'\] apply to MMAction2 dumps"),
     (dict(members=[dict(name='a', score_file='x'),
