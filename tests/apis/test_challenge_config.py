@@ -268,3 +268,15 @@ def test_other_torchrun_nodes_run_only_trainings_and_tests(five_classes):
     assert 'tools/train.py' in train and '--node-rank=1' in train
     assert not osp.exists(osp.join(challenge.member_dir(challenge.members[0]),
                                    'train.done'))  # node 0 writes it
+
+
+def test_fresh_removes_outputs_and_generated_data_only(five_classes):
+    challenge = _load(five_classes, [dict(name='A', config=TSM)],
+                      f"data.update(generate=dict(out='{five_classes}/gen'))")
+    for folder in ('work/configs', 'gen/videos', 'v'):
+        (five_classes / folder).mkdir(parents=True)
+    ChallengeRunner(challenge).fresh()
+    assert not (five_classes / 'work').exists()
+    assert not (five_classes / 'gen').exists()
+    assert (five_classes / 'v').is_dir()  # the videos it was given
+    assert (five_classes / 'classes.txt').is_file()
