@@ -39,6 +39,8 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
+from ..utils.checks import check_keys
+
 __all__ = [
     'LoadFromOptions', 'CheckpointMismatchError', 'read_checkpoint',
     'load_fitting_state_dict', 'load_fitting_checkpoint', 'FitCheckingRunner',
@@ -78,13 +80,8 @@ class LoadFromOptions:
         """From a config's ``load_from_options`` (a dict or None)."""
         if options is None:
             return cls()
-        if not isinstance(options, dict):
-            raise TypeError(f'load_from_options must be a dict, got '
-                            f'{type(options).__name__}')
-        unknown = sorted(set(options) - {'drop_prefixes', 'allow_missing'})
-        if unknown:
-            raise ValueError(f'load_from_options: unknown key(s) {unknown}; '
-                             "expected 'drop_prefixes', 'allow_missing'")
+        check_keys(options, 'load_from_options',
+                   ('drop_prefixes', 'allow_missing'))
         values = {}
         for name, value in options.items():
             if isinstance(value, str):
