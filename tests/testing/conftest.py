@@ -61,13 +61,27 @@ def tsm_cfg():
 
 
 def _randomize(model, seed=0):
-    """Spread the head's logits so that probabilities differ between views."""
+    """Spread the head's logits so that probabilities differ between views,
+    and give every BatchNorm random statistics and affine terms (so that
+    folding them into the convolutions changes the weights)."""
     generator = torch.Generator().manual_seed(seed)
+
+    def uniform(shape, low, high):
+        return low + (high - low) * torch.rand(shape, generator=generator)
+
     fc = model.cls_head.fc_cls
     with torch.no_grad():
         fc.weight.copy_(
             torch.randn(fc.weight.shape, generator=generator) * 0.5)
         fc.bias.copy_(torch.randn(fc.bias.shape, generator=generator))
+        for bn in model.modules():
+            if isinstance(bn, torch.nn.modules.batchnorm._BatchNorm):
+                shape = bn.running_mean.shape
+                bn.weight.copy_(uniform(shape, 0.5, 1.5))
+                bn.bias.copy_(0.1 * torch.randn(shape, generator=generator))
+                bn.running_mean.copy_(
+                    0.1 * torch.randn(shape, generator=generator))
+                bn.running_var.copy_(uniform(shape, 0.5, 1.5))
     return model
 
 

@@ -11,6 +11,11 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmt_challenge.testing import (DenseTester, DenseTestProtocol,
                                    DenseTestVideos)
 
+# float32 scores equal to MMAction2's: the forward passes run on a copy with
+# BatchNorms folded (the conftest's models have random BN statistics) in
+# other batches, which changes the float rounding, not the function
+ATOL = 1e-5
+
 
 def mmaction_scores(model, root, video_ids, pipeline):
     """``[N, C]`` what MMAction2's pipeline and ``test_step`` give (sigmoid
@@ -65,7 +70,7 @@ def test_three_clips_three_crops_match_mmaction(tsm_model, tiny_videos):
         segment_pipeline(3, 32, dict(type='ThreeCrop', crop_size=32)))
     assert result.video_ids == tiny_videos['ids']
     assert result.scores.shape == (5, 1, 14)
-    np.testing.assert_allclose(result.scores[:, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(result.scores[:, 0], expected, atol=ATOL)
     assert not result.unreadable
 
 
@@ -84,7 +89,7 @@ def test_every_scale_matches_its_own_mmaction_run(tsm_model, tiny_videos):
             tsm_model, tiny_videos['root'], tiny_videos['ids'],
             segment_pipeline(3, scale, dict(type='CenterCrop',
                                             crop_size=crop)))
-        np.testing.assert_allclose(result.scores[:, i], expected, atol=1e-6)
+        np.testing.assert_allclose(result.scores[:, i], expected, atol=ATOL)
 
 
 def test_3d_clips_match_mmaction(i3d_model, i3d_cfg, tiny_videos):
@@ -94,7 +99,7 @@ def test_3d_clips_match_mmaction(i3d_model, i3d_cfg, tiny_videos):
     expected = mmaction_scores(i3d_model, tiny_videos['root'],
                                tiny_videos['ids'],
                                i3d_cfg.test_dataloader.dataset.pipeline)
-    np.testing.assert_allclose(result.scores[:, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(result.scores[:, 0], expected, atol=ATOL)
 
 
 @pytest.fixture(scope='module')
@@ -115,7 +120,7 @@ def test_kept_views_average_to_the_scores(dense_run):
     protocol, result = dense_run
     assert result.view_scores.shape == (5, 2, 12, 14)
     np.testing.assert_allclose(
-        result.view_scores.mean(axis=2), result.scores, atol=1e-6)
+        result.view_scores.mean(axis=2), result.scores, atol=ATOL)
 
 
 def test_middle_clip_centre_crop_view_is_the_single_view_test(
@@ -127,7 +132,7 @@ def test_middle_clip_centre_crop_view_is_the_single_view_test(
     middle_clip, centre_crop = protocol.num_clips // 2, 1
     view = middle_clip * protocol.num_crops + centre_crop
     np.testing.assert_allclose(
-        result.view_scores[:, :, view], alone.scores, atol=1e-6)
+        result.view_scores[:, :, view], alone.scores, atol=ATOL)
 
 
 @pytest.mark.parametrize('options', [
@@ -143,9 +148,9 @@ def test_options_do_not_change_the_scores(dense_run, tsm_model, tiny_videos,
     result = dense_scores(
         tsm_model, protocol, tiny_videos, keep_views=True, **options)
     assert result.video_ids == expected.video_ids
-    np.testing.assert_allclose(result.scores, expected.scores, atol=1e-6)
+    np.testing.assert_allclose(result.scores, expected.scores, atol=ATOL)
     np.testing.assert_allclose(
-        result.view_scores, expected.view_scores, atol=1e-6)
+        result.view_scores, expected.view_scores, atol=ATOL)
 
 
 def test_deduplication_scores_each_distinct_clip_once(tiny_videos):
@@ -181,7 +186,7 @@ def test_unreadable_videos_are_reported_and_get_no_row(dense_run, tsm_model,
     assert result.video_ids == tiny_videos['ids']
     assert sorted(result.unreadable) == ['val/broken.mp4', 'val/missing.mp4']
     assert all(result.unreadable.values())
-    np.testing.assert_allclose(result.scores, clean.scores, atol=1e-6)
+    np.testing.assert_allclose(result.scores, clean.scores, atol=ATOL)
     assert 'No such file' in result.unreadable['val/missing.mp4']
     assert len(logged) == 2
     assert logged[0].startswith('Skipping unreadable video val/broken.mp4 (')
