@@ -49,7 +49,7 @@ def class_count(args):
         return len(read_label_map(args.label_map))
     if args.challenge is not None:
         from mmt_challenge.apis.challenge_config import load_challenge
-        return load_challenge(args.challenge).num_classes
+        return load_challenge(args.challenge).num_classes()
     return args.num_classes
 
 

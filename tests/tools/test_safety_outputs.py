@@ -305,3 +305,13 @@ def test_prepare_videos_into_its_own_video_directory(tmp_path, monkeypatch,
     assert code == 1
     assert 'is the video directory (src)' in err
     assert (tmp_path / 'a.mp4').read_bytes() == b'video'
+
+
+def test_validator_takes_the_class_count_from_a_challenge(
+        tmp_path, submission, monkeypatch, capsys):
+    sub = _csv(tmp_path, 'v1.mp4 0 1 2 3 313\nv2.mp4 0 1 2 3 4\n', 'sub.txt')
+    code, out, _ = _validate(monkeypatch, capsys, sub, submission,
+                             '--challenge',
+                             osp.join(ROOT, 'challenges/mmit2019.py'))
+    assert code == 1
+    assert 'line 1: class index 313 is out of range [0, 313)' in out
