@@ -8,7 +8,7 @@ import torch
 from mmaction.registry import DATASETS
 from torch.utils.data import Dataset
 
-from ..utils.checks import check_int, check_positive_int
+from ..utils.checks import check_int, check_keys, check_positive_int
 
 __all__ = ['MultiSourceDataset', 'label_to_target']
 
@@ -89,16 +89,8 @@ class MultiSourceDataset(Dataset):
                              f'{sources!r}')
         names, num_classes, datasets = [], [], []
         for i, source in enumerate(sources):
-            if not isinstance(source, dict):
-                raise TypeError(f'source {i} must be a dict, got '
-                                f'{type(source).__name__}')
-            unknown = sorted(set(source) - _SOURCE_KEYS)
-            missing = sorted(_SOURCE_KEYS - set(source))
-            if unknown or missing:
-                raise ValueError(
-                    f'source {i} must have exactly the keys name, '
-                    f'num_classes and dataset; unknown {unknown}, missing '
-                    f'{missing}')
+            check_keys(
+                source, f'source {i}', _SOURCE_KEYS, required=_SOURCE_KEYS)
             name = source['name']
             if not isinstance(name, str) or not _NAME.match(name):
                 raise ValueError(
