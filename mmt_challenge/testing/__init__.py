@@ -1,6 +1,8 @@
 """Multi-scale dense testing: view sampling, the test loop, score files."""
 from .dense_segment_sample_frames import DenseSegmentSampleFrames
 from .dense_tester import DenseTester, DenseTestResult
+from .inference_model import (MemoryFormatTemporalShift, fold_conv_bn,
+                              prepare_inference_model)
 from .protocol import DenseTestProtocol
 from .runner import (DenseTestOutput, build_recognizer, checkpoint_sha256,
                      format_metrics, run_dense_test, score_metrics)
@@ -10,6 +12,7 @@ from .view_sampling import (clip_frame_indices, crop_offsets, resize_frames,
 
 __all__ = [
     'DenseSegmentSampleFrames', 'DenseTester', 'DenseTestResult',
+    'MemoryFormatTemporalShift', 'fold_conv_bn', 'prepare_inference_model',
     'DenseTestProtocol', 'DenseTestOutput', 'build_recognizer',
     'checkpoint_sha256', 'format_metrics', 'run_dense_test', 'score_metrics',
     'DecodedVideo', 'DenseTestVideos', 'decode_frames', 'clip_frame_indices',
