@@ -320,3 +320,13 @@ INVALID_INPUTS = [
 def test_invalid_inputs(function, scores, labels, error, match):
     with pytest.raises(error, match=match):
         function(scores, labels)
+
+
+def test_finite_scores_whose_sum_overflows_are_accepted():
+    # The finiteness check sums the scores first; an overflowing sum of
+    # finite scores must fall back to the exact check, not raise.
+    scores = np.array([[3e38, 2e38, 1.0], [3e38, 1.0, 2e38]],
+                      dtype=np.float32)
+    labels = np.array([[0, 1, 0], [0, 0, 1]])
+    assert sample_map(scores, labels) == pytest.approx(
+        average_precision_score(labels, scores, average='samples'))
