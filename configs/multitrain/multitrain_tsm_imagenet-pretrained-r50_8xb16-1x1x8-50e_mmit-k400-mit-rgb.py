@@ -6,10 +6,8 @@
 # hidden size 2048. Mixed batches drawn in proportion to dataset size
 # (replica 1 each). Validation and inference score the M-MiT head;
 # tools/export_single_dataset.py --dataset mmit exports the M-MiT model (MLP
-# heads keep the multi-dataset head layout; the linear-head variant,
-# multitrain_tsm_imagenet-pretrained-r50-linear_8xb16-1x1x8-50e_mmit-k400-mit-rgb.py,
-# exports MMAction2's fc_cls, which
-# configs/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py tests).
+# heads keep the multi-dataset head layout; the `-linear` variant of this
+# config exports MMAction2's fc_cls, which the TSM R50 member tests).
 # Kinetics-400 and MiT (v1, 339 classes) are single-label: softmax
 # cross-entropy; list files as MMAction2's tools/data writes them.
 _base_ = [

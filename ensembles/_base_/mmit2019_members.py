@@ -1,8 +1,8 @@
 # The members of the first-place M-MiT 2019 ensemble (the winners' report,
 # Tables 1 and 2: TSN with ResNet-101, Inception-ResNet-v2 and SENet-154
 # backbones, TSM, TIN and the SlowFast family), each read from the score file
-# its dense multi-scale test writes to work_dirs/<config name>/scores_{split}.npz
-# (tools/dense_test.py). TRN is not among them: the report tried it and says
+# its dense multi-scale test writes (tools/dense_test.py) to
+# work_dirs/<config name>/scores_{split}.npz. TRN is not among them: the report tried it and says
 # "it doesn't work well in our attempt"; `trn_member` is here for the recipe
 # variant that adds it (../mmit2019_winners_with_trn.py).
 #
