@@ -6,7 +6,8 @@ from typing import NamedTuple, Sequence, Tuple
 from mmaction.registry import MODELS
 from torch import nn
 
-from mmt_challenge.utils.checks import check_non_negative, check_positive_int
+from mmt_challenge.utils.checks import (check_keys, check_non_negative,
+                                        check_positive_int)
 
 __all__ = ['HeadDatasetSpec', 'parse_head_datasets']
 
@@ -60,13 +61,7 @@ def parse_head_datasets(
                          f'{datasets!r}')
     specs, losses = [], []
     for i, entry in enumerate(datasets):
-        if not isinstance(entry, dict):
-            raise TypeError(f'datasets[{i}] must be a dict, got '
-                            f'{type(entry).__name__}')
-        unknown = sorted(set(entry) - _SPEC_KEYS)
-        if unknown:
-            raise ValueError(f'datasets[{i}] has unknown keys {unknown}; '
-                             f'allowed: {sorted(_SPEC_KEYS)}')
+        check_keys(entry, f'datasets[{i}]', _SPEC_KEYS)
         name = entry.get('name')
         if not isinstance(name, str) or not _NAME.match(name) or hasattr(
                 nn.ModuleDict, name):

@@ -502,7 +502,7 @@ def test_export_errors():
     (dict(name='a', num_classes=2), ValueError, 'non-empty list'),
     (['a'], TypeError, r'datasets\[0\] must be a dict'),
     ([dict(name='a', num_classes=2, classes=3)], ValueError,
-     r"unknown keys \['classes'\]"),
+     r"datasets\[0\]: unknown key\(s\) \['classes'\]"),
     ([dict(name='a.b', num_classes=2)], ValueError, 'letters, digits'),
     ([dict(name='train', num_classes=2)], ValueError, 'ModuleDict'),
     ([dict(name='a', num_classes=2),
