@@ -45,7 +45,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmt_challenge.utils.checks import check_positive_int
+from mmt_challenge.utils.checks import check_keys, check_positive_int
 from .view_sampling import clip_frame_indices, segment_frame_indices
 
 __all__ = ['DenseTestProtocol', 'NAMED_PROTOCOLS']
@@ -287,14 +287,10 @@ class DenseTestProtocol:
         base_scale = max(resize)
         base_crop = _pair(by_type[crops[0]].get('crop_size'))
 
-        dense_cfg = dict(cfg.get('dense_test_cfg', None) or {})
-        unknown = set(dense_cfg) - {
-            'protocol', 'scales', 'num_clips', 'num_crops', 'clip_sampling',
-            'seed'
-        }
-        if unknown:
-            raise ValueError(f'dense_test_cfg has unknown keys '
-                             f'{sorted(unknown)}')
+        dense_cfg = check_keys(
+            cfg.get('dense_test_cfg', None) or {}, 'dense_test_cfg',
+            ('protocol', 'scales', 'num_clips', 'num_crops', 'clip_sampling',
+             'seed'))
         name = dense_cfg.pop('protocol', None)
         if name is not None:
             if name not in NAMED_PROTOCOLS:

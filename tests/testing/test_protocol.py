@@ -135,7 +135,8 @@ def test_unsupported_pipelines_raise(transforms, match):
 def test_unknown_dense_test_cfg_key_raises():
     cfg = pipeline_cfg(
         SAMPLE_2D, RESIZE, CENTER, NCHW, dense_test_cfg=dict(scale=[1]))
-    with pytest.raises(ValueError, match=r"unknown keys \['scale'\]"):
+    with pytest.raises(ValueError,
+                       match=r"dense_test_cfg: unknown key\(s\) \['scale'\]"):
         DenseTestProtocol.from_config(cfg)
 
 
