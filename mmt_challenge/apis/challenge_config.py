@@ -43,7 +43,7 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import Config
 
 from ..datasets import read_label_map
-from ..utils.checks import check_positive_int
+from ..utils.checks import check_keys, check_positive_int
 
 __all__ = [
     'SPLITS', 'SplitData', 'ChallengeMember', 'Challenge', 'load_challenge'
@@ -200,16 +200,6 @@ class Challenge:
         return self.submission['file'].format(format=fmt, name=self.name)
 
 
-def _check_keys(value: Any, allowed: set, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f'{what} must be a dict, got {value!r}')
-    unknown = set(value) - allowed
-    if unknown:
-        raise ValueError(f'{what}: unknown key(s) {sorted(unknown)}; allowed: '
-                         f'{sorted(allowed)}')
-    return dict(value)
-
-
 def _path(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f'{what} must be a path, got {value!r}')
@@ -223,7 +213,7 @@ def _splits(path: str, data: dict, work_dir: str,
         where = f'{path}: data.{split}'
         if split not in data:
             raise ValueError(f'{where} is missing (csv and videos)')
-        spec = _check_keys(data[split], _SPLIT_KEYS, where)
+        spec = check_keys(data[split], where, _SPLIT_KEYS)
         csv = _path(spec.get('csv'), f'{where}.csv')
         videos = _path(spec.get('videos'), f'{where}.videos')
         list_file = spec.get('list') or osp.join(work_dir, 'data',
@@ -239,7 +229,7 @@ def _splits(path: str, data: dict, work_dir: str,
 def _member(path: str, index: int, cfg: Any,
             defaults: dict) -> ChallengeMember:
     where = f'{path}: members[{index}]'
-    cfg = _check_keys(cfg, _MEMBER_KEYS, where)
+    cfg = check_keys(cfg, where, _MEMBER_KEYS)
     name = cfg.get('name')
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(f'{where}: name must be letters, digits and _.+- '
@@ -248,8 +238,8 @@ def _member(path: str, index: int, cfg: Any,
     config = cfg.get('config')
     score_files = cfg.get('score_files')
     if score_files is not None:
-        score_files = _check_keys(score_files, {'val', 'test'},
-                                  f'{where}: score_files')
+        score_files = check_keys(score_files, f'{where}: score_files',
+                                 {'val', 'test'})
         if set(score_files) != {'val', 'test'}:
             raise ValueError(f'{where}: score_files needs val and test')
         for key in ('checkpoint', 'load_from', 'cfg_options', 'dense_test'):
@@ -270,7 +260,7 @@ def _member(path: str, index: int, cfg: Any,
                    **(cfg.get('cfg_options') or {})}
     dense = {**(defaults.get('dense_test') or {}),
              **(cfg.get('dense_test') or {})}
-    _check_keys(dense, _DENSE_KEYS, f'{where}: dense_test')
+    check_keys(dense, f'{where}: dense_test', _DENSE_KEYS)
     if score_files is not None:
         cfg_options, dense = {}, {}
     default_dir = (osp.splitext(osp.basename(config))[0]
@@ -308,15 +298,12 @@ def load_challenge(path: str,
     # Names starting with '_' are the config's own helpers.
     cfg = {k: v for k, v in cfg.to_dict().items() if not k.startswith('_')}
     name = osp.splitext(osp.basename(path))[0]
-    unknown = set(cfg) - _TOP_KEYS
-    if unknown:
-        raise ValueError(f'{path}: unknown key(s) {sorted(unknown)}; '
-                         f'allowed: {sorted(_TOP_KEYS)}')
+    check_keys(cfg, path, _TOP_KEYS)
     work_dir = cfg.get('work_dir') or osp.join('work_dirs', name)
-    data = _check_keys(cfg.get('data'), _DATA_KEYS, f'{path}: data')
+    data = check_keys(cfg.get('data'), f'{path}: data', _DATA_KEYS)
     prepare = data.get('prepare')
     if prepare is not None:
-        prepare = _check_keys(prepare, _PREPARE_KEYS, f'{path}: data.prepare')
+        prepare = check_keys(prepare, f'{path}: data.prepare', _PREPARE_KEYS)
         for key, default in (('fps', 30), ('short_side', 320), ('workers',
                                                                  1)):
             prepare[key] = check_positive_int(
@@ -327,9 +314,9 @@ def load_challenge(path: str,
     members_cfg = cfg.get('members')
     if not isinstance(members_cfg, (list, tuple)) or not members_cfg:
         raise ValueError(f'{path}: members must be a non-empty list')
-    defaults = _check_keys(
-        cfg.get('member_defaults') or {}, {'cfg_options', 'dense_test'},
-        f'{path}: member_defaults')
+    defaults = check_keys(
+        cfg.get('member_defaults') or {}, f'{path}: member_defaults',
+        {'cfg_options', 'dense_test'})
     members = [_member(path, i, m, defaults)
                for i, m in enumerate(members_cfg)]
     for attribute in ('name', 'dir'):
@@ -350,7 +337,7 @@ def load_challenge(path: str,
             'file']:
         raise ValueError(f'{path}: several submission formats need '
                          "'{format}' in submission.file")
-    train = _check_keys(cfg.get('train') or {}, {'seed'}, f'{path}: train')
+    train = check_keys(cfg.get('train') or {}, f'{path}: train', {'seed'})
     ensemble = dict(cfg.get('ensemble') or {})
     if ensemble.get('recipe') and not osp.isfile(ensemble['recipe']):
         raise FileNotFoundError(f'{path}: ensemble.recipe '
