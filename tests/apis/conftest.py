@@ -5,7 +5,6 @@ missing, an empty and a truncated training video; an undecodable test video;
 a test CSV of file names only, in a folder of its own."""
 import os
 import os.path as osp
-import socket
 
 import cv2
 import numpy as np
@@ -102,9 +101,3 @@ work_dir = {work_dir!r}
         f.write(text)
     return str(path)
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on, for torchrun's rendezvous."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]

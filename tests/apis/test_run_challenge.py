@@ -8,14 +8,14 @@ import os.path as osp
 import numpy as np
 import pandas as pd
 from mmengine.config import Config
+from torch.distributed.elastic.utils.distributed import get_free_port
 
 from mmt_challenge.apis import ChallengeRunner, Launch, load_challenge
 from mmt_challenge.datasets import read_list_file, read_mmit_csv
 from mmt_challenge.structures import ScoreFile, save_score_file
 from mmt_challenge.submission import class_prior, validate_submission
 
-from .conftest import (CLASSES, ROOT, free_port, make_odd_dataset,
-                       write_challenge)
+from .conftest import CLASSES, ROOT, make_odd_dataset, write_challenge
 
 TINY = """
 member_defaults = dict(
@@ -67,7 +67,7 @@ members = [members[0], dict(name='Elsewhere', score_files={elsewhere!r})]
     challenge = load_challenge(path)
     runner = ChallengeRunner(
         challenge,
-        launch=Launch('pytorch', nproc_per_node=2, master_port=free_port()))
+        launch=Launch('pytorch', nproc_per_node=2, master_port=get_free_port()))
     table = runner.run()
 
     assert list(table.index) == ['TSM', 'Elsewhere', 'ensemble']
