@@ -17,7 +17,8 @@ import os.path as osp
 from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import finish_distributed, init_distributed
+from mmt_challenge.engine import (add_amp_argument, finish_distributed,
+                                  init_distributed)
 from mmt_challenge.engine.cli import (add_launch_args,
                                       merge_runner_cfg_options,
                                       parse_launch_args)
@@ -68,12 +69,8 @@ def parse_args():
         '--no-dedup',
         action='store_true',
         help='score identical clips of a video again (timing comparisons)')
-    parser.add_argument(
-        '--amp',
-        nargs='?',
-        const='fp16',
-        choices=['fp16', 'bf16'],
-        help='autocast the forward passes: fp16 (the default without a '
+    add_amp_argument(
+        parser, 'autocast the forward passes: fp16 (the default without a '
         'value; CUDA only) or bf16 (CUDA or CPU); scores then differ from '
         'float32 ones')
     add_launch_args(parser)

@@ -8,8 +8,8 @@ import argparse
 from mmengine.config import Config
 
 import mmt_challenge  # noqa: F401  applies the stack workarounds
-from mmt_challenge.engine import (amp_optim_wrapper, build_runner,
-                                  finish_distributed,
+from mmt_challenge.engine import (add_amp_argument, amp_optim_wrapper,
+                                  build_runner, finish_distributed,
                                   init_distributed)
 from mmt_challenge.engine.cli import (add_launch_args,
                                       check_load_from_not_overwritten,
@@ -28,12 +28,8 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or, without a path, from the '
         'latest checkpoint in the work directory')
-    parser.add_argument(
-        '--amp',
-        nargs='?',
-        const='fp16',
-        choices=['fp16', 'bf16'],
-        help='mixed precision (mmengine AmpOptimWrapper, CUDA only): fp16 '
+    add_amp_argument(
+        parser, 'mixed precision (mmengine AmpOptimWrapper, CUDA only): fp16 '
         '(the default without a value) or bf16')
     parser.add_argument(
         '--no-validate',

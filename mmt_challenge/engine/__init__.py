@@ -1,6 +1,7 @@
 """Training helpers: model wrapper, distributed launch setup, checkpoint
 fitting, hooks."""
-from .amp import AMP_DTYPES, amp_dtype, amp_optim_wrapper, autocast
+from .amp import (AMP_DTYPES, add_amp_argument, amp_dtype, amp_optim_wrapper,
+                  autocast)
 from .checkpoint import (CheckpointMismatchError, FitCheckingRunner,
                          LoadFromOptions, build_runner,
                          load_fitting_checkpoint, read_checkpoint)
@@ -9,7 +10,8 @@ from .distributed import (DeviceAgnosticDDP, finish_distributed,
 from .hooks import RNGStateHook
 
 __all__ = [
-    'AMP_DTYPES', 'amp_dtype', 'amp_optim_wrapper', 'autocast',
+    'AMP_DTYPES', 'add_amp_argument', 'amp_dtype', 'amp_optim_wrapper',
+    'autocast',
     'DeviceAgnosticDDP', 'init_distributed', 'finish_distributed',
     'RNGStateHook', 'CheckpointMismatchError', 'FitCheckingRunner',
     'LoadFromOptions', 'build_runner', 'load_fitting_checkpoint',

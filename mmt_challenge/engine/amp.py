@@ -10,12 +10,16 @@ which precision runs where.
   no float16 convolutions worth using), and scores are then not equal to the
   float32 ones.
 """
+import argparse
 from typing import Optional
 
 import torch
 from mmengine.config import ConfigDict
 
-__all__ = ['AMP_DTYPES', 'amp_dtype', 'amp_optim_wrapper', 'autocast']
+__all__ = [
+    'AMP_DTYPES', 'add_amp_argument', 'amp_dtype', 'amp_optim_wrapper',
+    'autocast'
+]
 
 #: ``--amp`` value -> autocast dtype (and mmengine's ``dtype`` name).
 AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
@@ -88,3 +92,10 @@ def amp_optim_wrapper(optim_wrapper: dict,
     wrapper.dtype = str(dtype).replace('torch.', '')
     wrapper.setdefault('loss_scale', 'dynamic')
     return wrapper
+
+
+def add_amp_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """Add ``--amp [fp16|bf16]`` (``--amp`` alone means fp16) to a tool."""
+    parser.add_argument(
+        '--amp', nargs='?', const='fp16', choices=sorted(AMP_DTYPES),
+        help=help)
