@@ -45,7 +45,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmt_challenge.utils.checks import check_keys, check_positive_int
+from mmt_challenge.utils.checks import (check_int, check_keys,
+                                        check_positive_int)
 from .view_sampling import clip_frame_indices, segment_frame_indices
 
 __all__ = ['DenseTestProtocol', 'NAMED_PROTOCOLS']
@@ -123,10 +124,7 @@ class DenseTestProtocol:
         if self.clip_sampling not in _CLIP_SAMPLINGS:
             raise ValueError(f'clip_sampling must be one of {_CLIP_SAMPLINGS}'
                              f', got {self.clip_sampling!r}')
-        if isinstance(self.seed, bool) or not isinstance(
-                self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f'seed must be a non-negative integer, got '
-                             f'{self.seed!r}')
+        check_int(self.seed, 'seed', min_val=0)
         if self.num_crops not in (1, 3):
             raise ValueError(f'num_crops must be 1 or 3, got '
                              f'{self.num_crops!r}')

@@ -113,7 +113,7 @@ def test_decoded_videos_take_the_protocols_random_clips(video_factory):
 @pytest.mark.parametrize('dense_test_cfg, match', [
     (dict(protocol='report'), "'report' is not a named protocol"),
     (dict(clip_sampling='shuffled'), 'clip_sampling must be one of'),
-    (dict(protocol='mmit2019-2d', seed=-1), 'seed must be a non-negative'),
+    (dict(protocol='mmit2019-2d', seed=-1), 'seed must be non-negative'),
 ])
 def test_bad_dense_test_cfg_raises(dense_test_cfg, match):
     with pytest.raises(ValueError, match=match):
