@@ -6,4 +6,8 @@ cd "$(dirname "$0")/.."
 # keeps pip from resolving a CUDA build for the pinned stack.
 python -m pip install -q torch==2.13.0
 python -m pip install -q -e '.[tests]'
+# timm for the config audit of the timm members, without its torchvision
+# requirement: no torchvision on PyPI fits the CPU torch (setup.py, the 'timm'
+# extra); tests/configs/conftest.py gives timm a stand-in instead.
+python -m pip install -q --no-deps timm==1.0.31
 python -m pytest tests -q "$@"

@@ -137,6 +137,9 @@ def model_complexity(cfg: Config, shape: Tuple[int, ...]) -> Tuple[int, int]:
         and the number of parameters.
     """
     from mmaction.registry import MODELS
+    if str(cfg.model.backbone.type).startswith('timm.'):
+        # the counts need no weights; timm would download them
+        cfg.model.backbone.pretrained = False
     model = _HeadOutput(MODELS.build(cfg.model)).eval()
     with torch.no_grad():
         result = get_model_complexity_info(

@@ -57,16 +57,6 @@ def _load(config: str) -> Config:
     return Config.fromfile(osp.join(ROOT, config))
 
 
-def _skip_without_timm(cfg: Config) -> None:
-    """timm backbones need the optional timm (pip install '.[timm]'), which
-    the CPU test environment lacks (setup.py says why)."""
-    if str(cfg.model.backbone.type).startswith('timm.'):
-        try:
-            import timm  # noqa: F401
-        except Exception as error:  # a torchvision that does not fit torch
-            pytest.skip(f'timm is not importable: {error}')
-
-
 def _bases(path: str) -> List[str]:
     """The files a config's ``_base_`` names, read without executing it."""
     tree = ast.parse(open(path).read(), filename=path)
@@ -229,9 +219,9 @@ def test_slowfast_family_uses_the_reports_recipe(config):
 
 
 @pytest.mark.parametrize('config', FULL)
-def test_full_member_builds_and_predicts(config):
+def test_full_member_builds_and_predicts(config, timm_backbones):
     cfg = _load(config)
-    _skip_without_timm(cfg)
+    timm_backbones(cfg)
     side = LARGER_FRAME.get(cfg.model.backbone.type, SMALL_FRAME)
     if str(cfg.model.backbone.type).startswith('timm.'):
         cfg.model.backbone.pretrained = False  # no downloads
@@ -245,10 +235,10 @@ def test_full_member_builds_and_predicts(config):
 
 
 @pytest.mark.parametrize('config', MINI)
-def test_mini_member_trains_one_step(config):
+def test_mini_member_trains_one_step(config, timm_backbones):
     torch.manual_seed(0)
     cfg = _load(config)
-    _skip_without_timm(cfg)
+    timm_backbones(cfg)
     model = MODELS.build(cfg.model)
     model.init_weights()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
