@@ -122,7 +122,7 @@ class _SampleMAPObjective:
 
     #: A rebuilt band's radius, in distances of the trial that asked for it:
     #: wider bands cost more per evaluation, narrower ones more rebuilds.
-    radius_factor = 1.5
+    radius_factor = 3.0
     #: Rows per block of the padded band layout.
     block_rows = 1024
     #: Evaluated trials remembered as possible next bases.
