@@ -218,6 +218,10 @@ class _SampleMAPObjective:
             self.base_sum += anchor[k] * self._sub(k)
         self.base_sum[self.pad] = -np.inf
         self.recent = []
+        # Buffers of the trials' sums and comparisons, reused.
+        self.trial_sum = np.empty(self.cells.size)
+        self.above = np.empty(max(rows * width for _, rows, width, _, _
+                                  in self.blocks), dtype=bool)
 
     def _sub(self, k: int) -> np.ndarray:
         """Source ``k`` on the band layout, float64, zero on the padding."""
@@ -255,12 +259,17 @@ class _SampleMAPObjective:
         delta[same] = 0
         return raw, delta
 
-    def _moved(self, delta: np.ndarray) -> np.ndarray:
-        """The band's weighted sums at ``base + delta``."""
+    def _moved(self, delta: np.ndarray,
+               out: Optional[np.ndarray] = None) -> np.ndarray:
+        """The band's weighted sums at ``base + delta``, in ``out`` if given
+        (reusing one buffer spares the page faults of a fresh array)."""
         moved = np.flatnonzero(delta)
         if not moved.size:
-            return self.base_sum.copy()
-        out = np.multiply(self._sub(moved[0]), delta[moved[0]])
+            if out is None:
+                return self.base_sum.copy()
+            out[:] = self.base_sum
+            return out
+        out = np.multiply(self._sub(moved[0]), delta[moved[0]], out=out)
         out += self.base_sum
         for k in moved[1:]:
             out += delta[k] * self._sub(k)
@@ -294,7 +303,7 @@ class _SampleMAPObjective:
                           down=scale * np.maximum(-delta, 0).sum())
             raw, delta = self._relative(weights, self.base)
         self.recent = (self.recent + [(raw, delta)])[-self.num_recent:]
-        return self._mean_ap(self._moved(delta))
+        return self._mean_ap(self._moved(delta, out=self.trial_sum))
 
     def _mean_ap(self, fused: np.ndarray) -> float:
         """Sample mAP from the band's weighted sums."""
@@ -309,8 +318,9 @@ class _SampleMAPObjective:
                 num_rows, width)
             for p, rows in enumerate(rows_with):
                 threshold = pos_scores[start:start + rows, p, None]
-                num_ge = (block[:rows] >= threshold).view(np.uint8).sum(
-                    axis=1, dtype=np.uint16)
+                above = self.above[:rows * width].reshape(rows, width)
+                np.greater_equal(block[:rows], threshold, out=above)
+                num_ge = above.view(np.uint8).sum(axis=1, dtype=np.uint16)
                 precision[start:start + rows] += (
                     tp_ge[start:start + rows, p] / num_ge)
         return float(np.mean(precision / num_pos))
