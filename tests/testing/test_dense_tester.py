@@ -253,3 +253,17 @@ def test_bf16_autocast_on_cpu_gives_close_but_not_equal_scores(
     result = dense_scores(tsm_model, protocol, tiny_videos, amp='bf16')
     difference = np.abs(result.scores - expected.scores).max()
     assert 0 < difference < 0.05
+
+
+@pytest.mark.parametrize('base_crop, channels_last', [(112, True),
+                                                      (96, False)])
+def test_channels_last_only_for_large_crops(tsm_model, base_crop,
+                                            channels_last):
+    protocol = DenseTestProtocol(
+        'segments', 8, scales=(256, 288), base_scale=256, base_crop=base_crop)
+    model = DenseTester(tsm_model, protocol).model
+    assert model is not tsm_model
+    weight = model.backbone.conv1.conv.weight
+    assert weight.is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    assert DenseTester(tsm_model, protocol, optimize=False).model is tsm_model
