@@ -15,6 +15,14 @@ maximise sample mAP of the fused prediction. Three searches:
   does; the counts are the weights. Used alone (``method=None``) or as the
   starting point of a search that keeps unselected members at zero.
 
+Greedy selection and coordinate ascent move one weight at a time, so
+:func:`fit_weights` gives them an objective that scores each trial from the
+weighted sum of the point it moves from plus the moved sources, on only the
+part of each row that can change a positive's precision
+(:class:`_SampleMAPObjective`); the searches themselves, and so their
+decisions, are the same as with the plain objective
+``sample_map(fusion.combine(values, w), labels)``.
+
 A score tuned on the data it is measured on is optimistic. :func:`kfold_fit`
 fits the weights on k - 1 folds of the validation videos and predicts the
 held-out fold, for every fold, so that every video is scored by weights that
