@@ -11,11 +11,12 @@ of each video and scale.
 
 The forward passes run in ``torch.inference_mode`` on a test-time copy of the
 model (:func:`~.inference_model.prepare_inference_model`: BatchNorms folded
-into the convolutions; for crops of 112 px and more channels_last and a
-temporal shift that keeps that layout), in batches sized for the device: on a CPU as many views as hold
+into the convolutions; for crops of 112 px and more, channels_last and a
+temporal shift that keeps that layout), in batches of one video's views at a
+scale, except on a CPU with crops of 112 px and more: as many views as hold
 about one 8 x 256 x 256 clip of pixels (the activations then stay in cache;
-MMAction2 runs a whole video's views at once), on a GPU one video's views;
-optionally under autocast (``amp``). Loader workers decode the next videos
+MMAction2 runs a whole video's views at once); optionally under autocast
+(``amp``). Loader workers decode the next videos
 during the forward passes; on CUDA their frames are pinned and copied
 without blocking. The ranks' results are gathered and put back in the
 order of the list; every video comes back exactly once, with scores or as
@@ -124,9 +125,10 @@ class DenseTester:
             ``data_preprocessor``, in eval mode on its device.
         protocol (DenseTestProtocol): The views to score.
         batch_views (int, optional): Views per forward pass. Defaults to None
-            (on a CPU as many views of a scale as hold
-            ``CPU_BATCH_PIXELS`` pixels, at least one; on another device
-            ``protocol.num_views``, one video's views at one scale).
+            (on a CPU, when every crop side is at least ``LARGE_CROP``, as
+            many views of a scale as hold ``CPU_BATCH_PIXELS`` pixels, at
+            least one; otherwise ``protocol.num_views``, one video's views
+            at one scale).
         keep_views (bool): Keep every view's probabilities. Defaults to
             False.
         num_workers (int): Loader processes decoding videos. Defaults to 0
@@ -134,9 +136,9 @@ class DenseTester:
         deduplicate (bool): Score identical clips of a video once (exact:
             the model is deterministic in eval mode). Defaults to True.
         optimize (bool): Run a test-time copy of the model with BatchNorms
-            folded and, when every crop side is at least
-            ``CHANNELS_LAST_MIN_CROP``, channels_last memory (same scores up
-            to float rounding). Defaults to True.
+            folded and, when every crop side is at least ``LARGE_CROP``,
+            channels_last memory (same scores up to float rounding).
+            Defaults to True.
         amp (str, optional): ``'fp16'`` or ``'bf16'`` autocast (CUDA; bf16
             only on a CPU); scores then differ from float32 ones. Defaults
             to None (float32).
@@ -147,9 +149,10 @@ class DenseTester:
     #: Pixels (frames x height x width) of one CPU batch: one 8-frame
     #: 256 x 256 clip.
     CPU_BATCH_PIXELS = 8 * 256 * 256
-    #: Smallest crop side at which the copy runs channels_last: measured
-    #: faster for 224-288 px crops, slower for the mini members' 48-64 px.
-    CHANNELS_LAST_MIN_CROP = 112
+    #: Smallest crop side at which the copy runs channels_last and CPU
+    #: batches are cache-sized: both measured faster for 224-288 px crops and
+    #: slower for the mini members' 48-64 px.
+    LARGE_CROP = 112
 
     def __init__(self,
                  model: torch.nn.Module,
@@ -173,11 +176,8 @@ class DenseTester:
             param = next(model.parameters(), None)
             amp_dtype(amp, 'cpu' if param is None else param.device.type)
         if optimize:
-            smallest_crop = min(
-                min(protocol.crop_size(scale)) for scale in protocol.scales)
             model = prepare_inference_model(
-                model,
-                channels_last=smallest_crop >= self.CHANNELS_LAST_MIN_CROP)
+                model, channels_last=self._large_crops(protocol))
         self.model = model
         self.amp = amp
         self.protocol = protocol
@@ -196,12 +196,17 @@ class DenseTester:
         """Views per forward pass at ``scale`` (see ``batch_views``)."""
         if self.batch_views is not None:
             return self.batch_views
-        if self.device.type != 'cpu':
+        if self.device.type != 'cpu' or not self._large_crops(self.protocol):
             return self.protocol.num_views
         width, height = self.protocol.crop_size(scale)
         pixels = self.protocol.clip_len * width * height
         return max(1, min(self.protocol.num_views,
                           self.CPU_BATCH_PIXELS // pixels))
+
+    @classmethod
+    def _large_crops(cls, protocol: DenseTestProtocol) -> bool:
+        smallest = min(min(protocol.crop_size(s)) for s in protocol.scales)
+        return smallest >= cls.LARGE_CROP
 
     @torch.inference_mode()
     def forward_views(self, views: torch.Tensor) -> np.ndarray:

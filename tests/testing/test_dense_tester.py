@@ -240,10 +240,11 @@ def test_cpu_batches_hold_about_one_full_size_clip(tsm_model):
             **options).views_per_batch(scale)
 
     assert DenseTester.CPU_BATCH_PIXELS == 8 * 256 * 256
+    assert DenseTester.LARGE_CROP == 112
     assert batch(256, 256) == 1  # one 8 x 256 x 256 view
     assert batch(256, 288) == 1  # never fewer than one
-    assert batch(64, 256) == 16  # (256 / 64) ** 2 views of 8 x 64 x 64
-    assert batch(32, 256) == 30  # at most the views of a video
+    assert batch(128, 256) == 4  # (256 / 128) ** 2 views of 8 x 128 x 128
+    assert batch(64, 256) == 30  # small crops: the views of a video
     assert batch(256, 256, batch_views=4) == 4
 
 
