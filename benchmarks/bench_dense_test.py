@@ -43,12 +43,13 @@ Examples (the second is the full-size member of the issue; heavy)::
 
     python benchmarks/bench_dense_test.py \\
         configs/mini/tsm_r18_1xb8-1x1x8-8e_mini-mmit-rgb.py --generate \\
-        --num-videos 8 --scales 48 56 64 --num-clips 10 --num-crops 3 --forward
+        --num-videos 8 --scales 48 56 64 --num-clips 10 --num-crops 3 \\
+        --methods mmaction plain dense --forward --forward-views 30
 
     nice -n 5 python benchmarks/bench_dense_test.py \\
         configs/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_mmit-rgb.py \\
-        --generate --num-videos 2 --scales 224 256 288 --num-clips 10 \\
-        --num-crops 3 --methods mmaction plain dense --forward \\
+        --generate --num-videos 1 --scales 224 256 288 --num-clips 10 \\
+        --num-crops 3 --methods mmaction dense --forward --forward-views 1 \\
         --cfg-options model.backbone.pretrained=None \\
         model.backbone.pretrained2d=False
 """
