@@ -60,7 +60,9 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
     launch.add_argument('--cpus-per-task', type=int, default=5,
                         help='slurm: CPUs per task')
     launch.add_argument('--srun-args', nargs='*', default=[],
-                        help='slurm: further srun arguments')
+                        help='slurm: further srun arguments; one starting '
+                        'with "--" is attached with "=", e.g. '
+                        '--srun-args=--time=48:00:00')
 
 
 def launch_from_args(args: argparse.Namespace) -> Launch:
