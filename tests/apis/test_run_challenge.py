@@ -1,6 +1,6 @@
-"""A two-member challenge, end to end, on a dataset unlike the mini M-MiT:
-a member trained and densely tested here, its train and test stages as two
-CPU processes under torchrun, and a member tested elsewhere that joins with
+"""A challenge end to end on a dataset unlike the mini M-MiT: two members
+trained and densely tested here, their train and test stages as two CPU
+processes under torchrun, and a third member tested elsewhere that joins with
 its score files."""
 import glob
 import os.path as osp
@@ -61,7 +61,7 @@ def test_odd_dataset_end_to_end_under_torchrun(tmp_path, capfd):
     elsewhere = _elsewhere(data, tmp_path)
     path = write_challenge(
         tmp_path / 'odd.py', data, work, extra=TINY + f"""
-members = [members[0], dict(name='Elsewhere', score_files={elsewhere!r})]
+members = members + [dict(name='Elsewhere', score_files={elsewhere!r})]
 """)
     configs_before = _repo_configs()
     challenge = load_challenge(path)
@@ -70,12 +70,12 @@ members = [members[0], dict(name='Elsewhere', score_files={elsewhere!r})]
         launch=Launch('pytorch', nproc_per_node=2, master_port=get_free_port()))
     table = runner.run()
 
-    assert list(table.index) == ['TSM', 'Elsewhere', 'ensemble']
+    assert list(table.index) == ['TSM', 'TSN', 'Elsewhere', 'ensemble']
     assert np.isfinite(table.to_numpy()).all()
     out = capfd.readouterr()
     assert 'on 2 process(es)' in out.out + out.err  # distributed dense test
     train_logs = glob.glob(osp.join(work, '*', '*', '*.log'))
-    assert len(train_logs) == 1
+    assert len(train_logs) == 2
     for log in train_logs:
         assert 'Distributed training: True' in open(log).read()
 
@@ -91,7 +91,7 @@ members = [members[0], dict(name='Elsewhere', score_files={elsewhere!r})]
 
     # members: the challenge's classes injected, no member config written
     assert _repo_configs() == configs_before
-    for member in challenge.members[:1]:
+    for member in challenge.members[:2]:
         cfg = Config.fromfile(challenge.member_config(member))
         assert cfg.model.cls_head.num_classes == len(CLASSES)
         # the mini configs' scale 7 for 14 classes, carried to 5 classes
