@@ -7,6 +7,8 @@ from mmaction.registry import MODELS
 import mmt_challenge  # noqa: F401
 from mmt_challenge.models.losses import LSEPLoss
 
+from multilabel_cases import loss_and_grad, random_case
+
 
 def lsep_reference(scores, labels, weights=None):
     """LSEP by explicit loops over samples and (negative, positive) pairs, in
@@ -26,53 +28,6 @@ def lsep_reference(scores, labels, weights=None):
                                                     scores[b, v])
         total = total + torch.log1p(pair_sum)
     return total / num_samples
-
-
-def random_case(seed, num_samples, num_classes, spread=3.0, density=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    scores = torch.randn(
-        num_samples, num_classes, generator=gen, dtype=torch.float64) * spread
-    labels = (torch.rand(num_samples, num_classes, generator=gen)
-              < density).double()
-    return scores, labels
-
-
-def loss_and_grad(loss_fn, scores, labels):
-    scores = scores.detach().clone().requires_grad_()
-    value = loss_fn(scores, labels)
-    (grad, ) = torch.autograd.grad(value, scores)
-    return value.detach(), grad
-
-
-@pytest.mark.parametrize('seed, num_samples, num_classes, density', [
-    (0, 1, 2, 0.5),
-    (1, 5, 7, 0.3),
-    (2, 8, 11, 0.6),
-    (3, 4, 16, 0.1),
-])
-@pytest.mark.parametrize('mode', ['none', 'sqrt', 'linear'])
-def test_lsep_matches_loop_reference(seed, num_samples, num_classes, density,
-                                     mode):
-    scores, labels = random_case(
-        seed, num_samples, num_classes, density=density)
-    counts = list(range(1, num_classes + 1))
-    loss_fn = LSEPLoss(
-        class_weight_mode=mode,
-        class_counts=None if mode == 'none' else counts)
-    value, grad = loss_and_grad(loss_fn, scores, labels)
-
-    weights = None
-    if mode != 'none':
-        mean = sum(counts) / len(counts)
-        weights = [(c / mean)**(0.5 if mode == 'sqrt' else 1) for c in counts]
-    ref_scores = scores.clone().requires_grad_()
-    ref = lsep_reference(ref_scores, labels.tolist(), weights)
-    if not ref.requires_grad:  # every sample skipped
-        assert value == 0 and torch.all(grad == 0)
-        return
-    (ref_grad, ) = torch.autograd.grad(ref, ref_scores)
-    torch.testing.assert_close(value, ref.detach(), rtol=1e-6, atol=1e-12)
-    torch.testing.assert_close(grad, ref_grad, rtol=1e-6, atol=1e-12)
 
 
 def test_lsep_gradcheck():

@@ -7,6 +7,15 @@ from mmaction.registry import MODELS
 import mmt_challenge  # noqa: F401
 from mmt_challenge.models.losses import WARPLoss
 
+from multilabel_cases import loss_and_grad
+from multilabel_cases import random_case as _random_case
+
+
+def random_case(seed, num_samples, num_classes, spread=2.0, density=0.3):
+    """The shared random case, with logits of spread 2 by default."""
+    return _random_case(seed, num_samples, num_classes, spread=spread,
+                        density=density)
+
 
 def harmonic(r):
     return sum(1.0 / j for j in range(1, r + 1))
@@ -34,22 +43,6 @@ def warp_reference(scores, labels, margin=1.0, weights=None):
                 total = total + w * harmonic(rank) / rank * (
                     margin + scores[b, u] - scores[b, p])
     return total / num_samples
-
-
-def random_case(seed, num_samples, num_classes, spread=2.0, density=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    scores = torch.randn(
-        num_samples, num_classes, generator=gen, dtype=torch.float64) * spread
-    labels = (torch.rand(num_samples, num_classes, generator=gen)
-              < density).double()
-    return scores, labels
-
-
-def loss_and_grad(loss_fn, scores, labels, **kwargs):
-    scores = scores.detach().clone().requires_grad_()
-    value = loss_fn(scores, labels, **kwargs)
-    (grad, ) = torch.autograd.grad(value, scores)
-    return value.detach(), grad
 
 
 def reference_and_grad(scores, labels, **kwargs):
