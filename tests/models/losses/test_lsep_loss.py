@@ -30,6 +30,37 @@ def lsep_reference(scores, labels, weights=None):
     return total / num_samples
 
 
+@pytest.mark.parametrize('seed, num_samples, num_classes, density', [
+    (0, 1, 2, 0.5),
+    (1, 5, 7, 0.3),
+    (2, 8, 11, 0.6),
+    (3, 4, 16, 0.1),
+])
+@pytest.mark.parametrize('mode', ['none', 'sqrt', 'linear'])
+def test_lsep_matches_loop_reference(seed, num_samples, num_classes, density,
+                                     mode):
+    scores, labels = random_case(
+        seed, num_samples, num_classes, density=density)
+    counts = list(range(1, num_classes + 1))
+    loss_fn = LSEPLoss(
+        class_weight_mode=mode,
+        class_counts=None if mode == 'none' else counts)
+    value, grad = loss_and_grad(loss_fn, scores, labels)
+
+    weights = None
+    if mode != 'none':
+        mean = sum(counts) / len(counts)
+        weights = [(c / mean)**(0.5 if mode == 'sqrt' else 1) for c in counts]
+    ref_scores = scores.clone().requires_grad_()
+    ref = lsep_reference(ref_scores, labels.tolist(), weights)
+    if not ref.requires_grad:  # every sample skipped
+        assert value == 0 and torch.all(grad == 0)
+        return
+    (ref_grad, ) = torch.autograd.grad(ref, ref_scores)
+    torch.testing.assert_close(value, ref.detach(), rtol=1e-6, atol=1e-12)
+    torch.testing.assert_close(grad, ref_grad, rtol=1e-6, atol=1e-12)
+
+
 def test_lsep_gradcheck():
     scores, labels = random_case(5, 3, 6, density=0.5)
     labels[0, :2] = torch.tensor([1.0, 0.0])
