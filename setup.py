@@ -23,6 +23,9 @@ setup(
         'decord==0.6.0',
         'importlib_metadata',  # mmaction2 imports it without declaring it
         'numpy<2',  # mmcv-lite 2.1.0 and decord 0.6.0 predate numpy 2
+        # Compiles the rank-counting loops of sample mAP and of the ensemble
+        # weight search (mmt_challenge/evaluation/rank_counting.py).
+        'numba==0.68.1',
         # The one cv2 provider. mmengine and mmcv-lite require opencv-python,
         # mmaction2 requires opencv-contrib-python: the metadata-only
         # stand-ins in shims/ satisfy those names with no files of their own,

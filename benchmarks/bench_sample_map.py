@@ -38,12 +38,12 @@ from mmt_challenge.evaluation import functional
 
 def sample_map_by_sorting(scores, labels):
     """``sample_map`` made to sort every row (one argsort per row)."""
-    choose = functional._counting_is_cheaper
-    functional._counting_is_cheaper = lambda *args: False
+    cost = functional._SORT_COST_PER_LOG2
+    functional._SORT_COST_PER_LOG2 = 0
     try:
         return sample_map(scores, labels)
     finally:
-        functional._counting_is_cheaper = choose
+        functional._SORT_COST_PER_LOG2 = cost
 
 
 def parse_args():

@@ -15,12 +15,12 @@ the sum), without a Python loop over samples or classes:
 * ``sample_map`` and ``macro_map`` use, for a row (a sample, or a class)
   with ``P`` positives, ``AP = (1 / P) * sum_i TP(>= s_i) / #(>= s_i)`` over
   its positives ``i``: each positive only needs how many scores and how many
-  positives of its row are at least its own score. With few positives per
-  row (M-MiT samples: about three of 313 classes) these are counted with one
-  comparison pass over the rows per positive slot, cheaper than sorting.
-  Otherwise (M-MiT classes: about a hundred positives in 10,000 samples) the
-  rows are sorted with one ``argsort`` along the axis and each positive's tie
-  group is found with ``searchsorted``.
+  positives of its row are at least its own score. Rows with few positives
+  (M-MiT samples: about three of 313 classes) are counted by a compiled loop
+  (:mod:`.rank_counting`), cheaper than sorting; rows with many (M-MiT
+  classes: about a hundred positives in 10,000 samples) are sorted with one
+  ``argsort`` along the axis and each positive's tie group is found with
+  ``searchsorted``.
 * ``micro_map`` is the same formula over one row of all pairs, with two
   sorts and two ``searchsorted`` calls.
 """
@@ -29,16 +29,14 @@ from typing import Dict
 
 import numpy as np
 
+from . import rank_counting
+
 __all__ = ['sample_map', 'macro_map', 'micro_map', 'map_metrics',
            'NoPositiveWarning']
 
-# Counting costs one comparison pass over a row per positive of the row, plus
-# the Python overhead of one loop step per positive slot (about as much as
-# comparing _LOOP_STEP_COST scores); sorting costs about _SORT_COST_PER_LOG2
-# passes per log2(row length): measured with numpy 1.26 on float32 rows of 313
-# to 10,000 scores, the two break even at 3.5 to 5 passes per log2.
-_SORT_COST_PER_LOG2 = 4
-_LOOP_STEP_COST = 10_000
+# Counting costs one comparison pass over a row per positive of the row;
+# sorting costs about _SORT_COST_PER_LOG2 passes per log2(row length).
+_SORT_COST_PER_LOG2 = 20
 
 
 class NoPositiveWarning(UserWarning):
@@ -48,17 +46,17 @@ class NoPositiveWarning(UserWarning):
     """
 
 
-def _check_scores_labels(scores, labels) -> tuple:
-    """Validate and convert the inputs shared by the mAP functions.
+def _check_shapes(scores, labels) -> tuple:
+    """Convert the inputs of the mAP functions and check their dtypes and
+    shapes (not their values).
 
     Args:
         scores (array-like): [N, C] real scores.
-        labels (array-like): [N, C] multi-hot labels, bool or numbers in
-            ``{0, 1}``.
+        labels (array-like): [N, C] multi-hot labels, bool or numbers.
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: ``scores`` [N, C] in their own real
-        dtype and ``labels`` [N, C] bool.
+        tuple[np.ndarray, np.ndarray]: ``scores`` and ``labels`` [N, C], in
+        their own dtypes.
     """
     scores = np.asarray(scores)
     labels = np.asarray(labels)
@@ -74,6 +72,22 @@ def _check_scores_labels(scores, labels) -> tuple:
                          f'{scores.shape} and {labels.shape}')
     if scores.size == 0:
         raise ValueError(f'scores and labels are empty (shape {scores.shape})')
+    return scores, labels
+
+
+def _check_scores_labels(scores, labels) -> tuple:
+    """Validate and convert the inputs shared by the mAP functions.
+
+    Args:
+        scores (array-like): [N, C] real scores.
+        labels (array-like): [N, C] multi-hot labels, bool or numbers in
+            ``{0, 1}``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``scores`` [N, C] in their own real
+        dtype and ``labels`` [N, C] bool.
+    """
+    scores, labels = _check_shapes(scores, labels)
     # A finite sum proves every score finite, in one cheap reduction; only a
     # sum that is not (NaN, infinity, or overflow) needs the exact check.
     with np.errstate(over='ignore', invalid='ignore'):
@@ -112,54 +126,6 @@ def _count_true(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8).sum(axis=1, dtype=dtype)
 
 
-def _nonzero_2d(mask: np.ndarray) -> tuple:
-    """``np.nonzero`` of a bool [R, L] array (rows, then columns, in C
-    order), several times faster than numpy 1.26's own for 2-D arrays."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
-
-
-def _row_precision_sums_by_counting(scores: np.ndarray, labels: np.ndarray,
-                                    num_pos: np.ndarray) -> np.ndarray:
-    """Sum over the positives of each row of the precision at their score.
-
-    One comparison pass over the rows that have a ``p``-th positive, for each
-    ``p``: cost proportional to the number of positives times the row length.
-
-    Args:
-        scores (np.ndarray): [R, L] finite real scores.
-        labels (np.ndarray): [R, L] bool.
-        num_pos (np.ndarray): [R] number of positives of each row.
-
-    Returns:
-        np.ndarray: [R] float64, zero for rows without positives.
-    """
-    num_rows = scores.shape[0]
-    # Rows by falling number of positives, so that the rows with a p-th
-    # positive are a leading slice.
-    by_num_pos = np.argsort(-num_pos, kind='stable')
-    scores = scores[by_num_pos]
-    labels = labels[by_num_pos]
-    num_pos = num_pos[by_num_pos]
-    rows, cols = _nonzero_2d(labels)  # row-major: grouped by row
-    slot = np.arange(rows.size) - (np.cumsum(num_pos) - num_pos)[rows]
-    max_pos = int(num_pos[0])
-    pos_scores = np.zeros((num_rows, max_pos), dtype=scores.dtype)
-    pos_scores[rows, slot] = scores[rows, cols]
-    is_pos = np.arange(max_pos) < num_pos[:, None]
-    # rows_with[p]: number of rows with more than p positives.
-    rows_with = np.searchsorted(-num_pos, -np.arange(max_pos), side='left')
-    sums = np.zeros(num_rows)
-    for p in range(max_pos):
-        m = rows_with[p]
-        threshold = pos_scores[:m, p, None]
-        num_ge = _count_true(scores[:m] >= threshold)
-        tp_ge = _count_true((pos_scores[:m] >= threshold) & is_pos[:m])
-        sums[:m] += tp_ge / num_ge
-    out = np.empty(num_rows)
-    out[by_num_pos] = sums
-    return out
-
-
 def _row_precision_sums_by_sorting(scores: np.ndarray, labels: np.ndarray,
                                    num_pos: np.ndarray) -> np.ndarray:
     """Same as :func:`_row_precision_sums_by_counting`, with one argsort.
@@ -193,38 +159,62 @@ def _row_precision_sums_by_sorting(scores: np.ndarray, labels: np.ndarray,
     return np.bincount(rows, weights=tp_ge / num_ge, minlength=num_rows)
 
 
-def _counting_is_cheaper(num_pos: np.ndarray, length: int) -> bool:
-    """Whether counting beats sorting for rows with ``num_pos`` positives.
+def _max_counted_positives(length: int) -> float:
+    """Rows of ``length`` scores with more positives than this are sorted.
 
-    Args:
-        num_pos (np.ndarray): [R] number of positives of each row.
-        length (int): L, the row length.
+    Counting costs one comparison pass over the row per positive, sorting
+    about ``_SORT_COST_PER_LOG2`` such passes per log2(row length).
     """
-    # Both costs in comparison passes over a row.
-    counting_cost = num_pos.sum() + num_pos.max() * _LOOP_STEP_COST / length
-    sorting_cost = (
-        _SORT_COST_PER_LOG2 * num_pos.size * np.log2(max(length, 2)))
-    return bool(counting_cost <= sorting_cost)
+    return _SORT_COST_PER_LOG2 * np.log2(max(length, 2))
+
+
+def _kernel_inputs(scores: np.ndarray, labels: np.ndarray) -> tuple:
+    """``scores`` and ``labels`` as C-contiguous arrays of the few dtypes
+    the compiled kernel is built for (each other dtype would compile
+    another copy of it)."""
+    if scores.dtype not in (np.float32, np.float64):
+        scores = scores.astype(np.float64)
+    if labels.dtype.kind in 'iu' and labels.dtype != np.int64:
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind == 'f' and labels.dtype not in (np.float32,
+                                                           np.float64):
+        labels = labels.astype(np.float64)
+    return np.ascontiguousarray(scores), np.ascontiguousarray(labels)
 
 
 def _row_average_precision(scores: np.ndarray,
                            labels: np.ndarray) -> np.ndarray:
     """Average precision of each row, NaN for rows without positives.
 
+    Rows with few positives are counted by the compiled kernel, which also
+    checks that every score is finite and every label 0 or 1; the other
+    rows are sorted.
+
     Args:
-        scores (np.ndarray): [R, L] finite real scores.
-        labels (np.ndarray): [R, L] bool.
+        scores (np.ndarray): ``[R, L]`` real scores (shapes and dtypes
+            checked by :func:`_check_shapes`).
+        labels (np.ndarray): ``[R, L]`` bool or numbers.
 
     Returns:
         np.ndarray: [R] float64.
+
+    Raises:
+        ValueError: A score is not finite or a label is not 0 or 1.
     """
-    num_pos = _count_true(labels).astype(np.int64)
-    if _counting_is_cheaper(num_pos, scores.shape[1]):
-        sums = _row_precision_sums_by_counting(scores, labels, num_pos)
-    else:
-        sums = _row_precision_sums_by_sorting(scores, labels, num_pos)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return sums / num_pos
+    scores, labels = _kernel_inputs(scores, labels)
+    ap = np.empty(scores.shape[0])
+    status = rank_counting.row_average_precision(
+        scores, labels, _max_counted_positives(scores.shape[1]), ap)
+    if status != rank_counting.OK:
+        _check_scores_labels(scores, labels)  # raises, naming the values
+        raise AssertionError(f'the kernel rejected valid inputs ({status})')
+    deferred = np.flatnonzero(ap == rank_counting.DEFERRED)
+    if deferred.size:
+        deferred_labels = labels[deferred].astype(bool)
+        num_pos = _count_true(deferred_labels).astype(np.int64)
+        ap[deferred] = _row_precision_sums_by_sorting(
+            scores[deferred], deferred_labels, num_pos) / num_pos
+    return ap
 
 
 def _mean_over_defined(ap: np.ndarray, *, what: str, metric: str) -> float:
@@ -257,8 +247,7 @@ def sample_ap(scores, labels) -> np.ndarray:
         np.ndarray: [N] float64, NaN for samples without a positive; the
         mean of the other entries is :func:`sample_map`.
     """
-    scores, labels = _check_scores_labels(scores, labels)
-    return _row_average_precision(scores, labels)
+    return _row_average_precision(*_check_shapes(scores, labels))
 
 
 def class_ap(scores, labels) -> np.ndarray:
@@ -272,9 +261,8 @@ def class_ap(scores, labels) -> np.ndarray:
         np.ndarray: [C] float64, NaN for classes without a positive; the
         mean of the other entries is :func:`macro_map`.
     """
-    scores, labels = _check_scores_labels(scores, labels)
-    return _row_average_precision(
-        np.ascontiguousarray(scores.T), np.ascontiguousarray(labels.T))
+    scores, labels = _check_shapes(scores, labels)
+    return _row_average_precision(scores.T, labels.T)
 
 
 def sample_map(scores, labels) -> float:

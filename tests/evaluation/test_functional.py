@@ -43,23 +43,36 @@ def row_strategy(request, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    'num_rows, length, num_pos, counting',
+    'length, num_pos, counting',
     [
-        (10000, 313, 3, True),  # M-MiT validation samples
-        (313, 10000, 96, False),  # its classes
-        (10000, 313, 100, False),  # dense labels
+        (313, 3, True),  # M-MiT validation samples
+        (10000, 96, True),  # its classes
+        (313, 250, False),  # dense labels
     ])
-def test_strategy_choice(num_rows, length, num_pos, counting):
-    assert functional._counting_is_cheaper(np.full(num_rows, num_pos),
-                                           length) is counting
+def test_strategy_choice(length, num_pos, counting):
+    assert bool(num_pos <= functional._max_counted_positives(length)) is counting
 
 
-def test_strategy_choice_counts_loop_steps():
-    # One class positive everywhere makes 10,000 positive slots to loop over.
-    num_pos = np.full(313, 3)
-    assert functional._counting_is_cheaper(num_pos, 10000)
-    num_pos[0] = 10000
-    assert not functional._counting_is_cheaper(num_pos, 10000)
+@pytest.mark.parametrize('labels_dtype', [bool, np.int64, np.uint8,
+                                          np.float32])
+def test_counted_and_sorted_rows_mix(monkeypatch, labels_dtype):
+    # Rows with more than 4 positives are sorted, the others counted.
+    monkeypatch.setattr(functional, '_SORT_COST_PER_LOG2',
+                        4.5 / np.log2(40))
+    scores, labels = random_problem(5, 80, 40, decimals=1,
+                                    positive_rate=0.1)
+    num_pos = labels.sum(axis=1)
+    assert (num_pos > 4).any() and (num_pos <= 4).any()
+    labels = labels.astype(labels_dtype)
+    np.testing.assert_allclose(
+        functional.sample_ap(scores, labels),
+        [average_precision_score(y, s) for s, y in zip(scores, labels)],
+        rtol=RTOL)
+    np.testing.assert_allclose(
+        sample_map(scores.astype(np.float32), labels),
+        average_precision_score(labels, scores.astype(np.float32),
+                                average='samples'),
+        rtol=RTOL)
 
 
 @pytest.mark.parametrize('decimals', [None, 2, 1, 0])
