@@ -17,10 +17,10 @@ maximise sample mAP of the fused prediction. Three searches:
 
 Greedy selection and coordinate ascent move one weight at a time, so
 :func:`fit_weights` gives them an objective that scores each trial from the
-weighted sum of the point it moves from plus the moved sources, on only the
-part of each row that can change a positive's precision
-(:class:`_SampleMAPObjective`); the searches themselves, and so their
-decisions, are the same as with the plain objective
+weighted sum of the point it moves from plus the moved source, the
+candidates of one step in one compiled pass (:class:`_SampleMAPObjective`,
+:mod:`.trial_scoring`); the searches themselves, and so their decisions, are
+the same as with the plain objective
 ``sample_map(fusion.combine(values, w), labels)``.
 
 A score tuned on the data it is measured on is optimistic. :func:`kfold_fit`
@@ -37,6 +37,7 @@ from mmengine.logging import print_log
 from scipy.optimize import minimize
 
 from ..utils.progress import track
+from . import trial_scoring
 from .fusion_rules import BaseFusion, normalize_weights
 from .scoring import sample_map
 
@@ -99,22 +100,16 @@ class _Counted:
 
 class _SampleMAPObjective:
     """``sample_map(fusion.combine(values, w), labels)`` for the searches,
-    recomputing only what a move changes.
+    scoring a batch of trials in one compiled pass.
 
-    The searches call the objective with whole weight vectors, each a few
-    coordinates (and a rescaling) away from one evaluated before. Sample AP
-    only depends on the order within each row, which a positive rescaling of
-    the weights and the fusion rule's increasing inverse keep, so this class:
-
-    * keeps the weighted sum at the last point a trial was built from (the
-      *base*) and adds ``delta * values[k]`` for the coordinates a trial
-      changes;
-    * scores only a *band* of each row: its positives and the negatives that
-      can reach the row's lowest positive for any weights within an L1
-      radius of an *anchor* point (bounded by how far each source can move a
-      negative against a positive of the row); the other negatives stay
-      strictly below every positive, so they never count. A trial outside
-      the radius rebuilds the band around the base.
+    The searches ask for whole weight vectors, each a coordinate (and a
+    rescaling) away from one evaluated before. Sample AP only depends on the
+    order within each row, which a positive rescaling of the weights and the
+    fusion rule's increasing inverse keep, so this class keeps the weighted
+    sum at a *base* point (the last trial the search moved to) and scores
+    each trial as the base plus its moved sources
+    (:mod:`.trial_scoring`); :meth:`many` scores the candidates of one
+    search step together, reading each base row once.
 
     Scores are the exact (float64) weighted sums: the plain evaluation rounds
     the fused scores to float32 first, which can tie or swap two scores of a
@@ -128,125 +123,23 @@ class _SampleMAPObjective:
         fusion (BaseFusion): The rule (its inverse, for single sources).
     """
 
-    #: A rebuilt band's radius, in distances of the trial that asked for it:
-    #: wider bands cost more per evaluation, narrower ones more rebuilds.
-    radius_factor = 3.0
-    #: Rows per block of the padded band layout.
-    block_rows = 1024
     #: Evaluated trials remembered as possible next bases.
     num_recent = 64
 
     def __init__(self, values: np.ndarray, labels: np.ndarray,
                  fusion: BaseFusion) -> None:
-        self.values = values
+        if values.dtype not in (np.float32, np.float64):
+            values = values.astype(np.float64)
+        self.values = np.ascontiguousarray(values)
         self.labels = labels
         self.fusion = fusion
         self.calls = 0
-        num_sources, num_rows, num_classes = values.shape
-        self.num_pos = labels.sum(axis=1)
-        # rise[k, i] / fall[k, i]: the most that a unit more / less weight
-        # on source k lifts a negative of row i against a positive.
-        pos_rows, pos_cols = np.nonzero(labels)
-        rise = np.empty((num_sources, num_rows))
-        fall = np.empty((num_sources, num_rows))
-        for k in range(num_sources):
-            pos_values = values[k][pos_rows, pos_cols]
-            pos_min = np.full(num_rows, np.inf)
-            pos_max = np.full(num_rows, -np.inf)
-            np.minimum.at(pos_min, pos_rows, pos_values)
-            np.maximum.at(pos_max, pos_rows, pos_values)
-            rise[k] = np.maximum(values[k].max(axis=1) - pos_min, 0)
-            fall[k] = np.maximum(pos_max - values[k].min(axis=1), 0)
-        self.rise, self.fall = rise, fall
-        self.max_rise, self.max_fall = rise.max(axis=0), fall.max(axis=0)
-        self.scale = float(np.abs(values).max()) or 1.0
-        self.anchor = None
-
-    # -- the band -------------------------------------------------------
-
-    def _rebuild(self, anchor: np.ndarray, up: float, down: float) -> None:
-        """Band around weights ``anchor`` for trials that add at most ``up``
-        and remove at most ``down`` weight (L1) from it; the base becomes
-        the anchor."""
-        labels = self.labels
-        num_rows, num_classes = labels.shape
-        fused = np.zeros((num_rows, num_classes), dtype=np.float32)
-        term = np.empty_like(fused)
-        for k in np.flatnonzero(anchor):
-            np.multiply(self.values[k], np.float32(anchor[k]), out=term)
-            fused += term
-        pos_min = np.where(labels, fused, np.inf).min(axis=1)
-        # A float32 sum of M terms is off by far less than this slack.
-        slack = 1e-4 * anchor.sum() * self.scale
-        self.margin = up * self.max_rise + down * self.max_fall
-        in_band = fused >= (pos_min - self.margin - slack)[:, None]
-        in_band |= labels
-        del fused, term
-        # Rows by falling number of positives, then falling band length:
-        # in each block, the rows with a p-th positive come first.
-        lengths = in_band.sum(axis=1)
-        order = np.lexsort((-lengths, -self.num_pos))
-        in_band, lengths = in_band[order], lengths[order]
-        num_pos = self.num_pos[order]
-        rows, cols = np.nonzero(in_band)
-        within = np.arange(rows.size) - (np.cumsum(lengths) - lengths)[rows]
-        # Each block is a [rows, width] slab, padded to its longest row.
-        block_of = np.arange(num_rows) // self.block_rows
-        starts = np.arange(0, num_rows, self.block_rows)
-        widths = np.maximum.reduceat(lengths, starts)
-        sizes = widths * np.diff(np.append(starts, num_rows))
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        slot = (offsets[block_of[rows]] +
-                (rows - starts[block_of[rows]]) * widths[block_of[rows]] +
-                within)
-        self.cells = np.zeros(int(sizes.sum()), dtype=np.int64)
-        self.cells[slot] = order[rows] * num_classes + cols
-        self.pad = np.ones(self.cells.size, dtype=bool)
-        self.pad[slot] = False
-        self.blocks = []
-        for b, start in enumerate(starts):
-            block_pos = num_pos[start:start + self.block_rows]
-            self.blocks.append(
-                (int(start), len(block_pos), int(widths[b]),
-                 int(offsets[b]),
-                 [int((block_pos > p).sum())
-                  for p in range(int(block_pos[0]))]))
-        is_pos = labels[order][rows, cols]
-        self.pos_cells = slot[is_pos]  # grouped by row, in `order`
-        pos_rows = rows[is_pos]
-        self.pos_index = (pos_rows,
-                          np.arange(pos_rows.size) -
-                          (np.cumsum(num_pos) - num_pos)[pos_rows])
-        self.sorted_num_pos = num_pos
-        self.sub = {}
-        self.anchor = anchor.copy()
-        self.base = anchor.copy()
-        self.base_sum = np.zeros(self.cells.size)
-        for k in np.flatnonzero(anchor):
-            self.base_sum += anchor[k] * self._sub(k)
-        self.base_sum[self.pad] = -np.inf
+        _, self.pos_cols = np.nonzero(labels)
+        self.pos_start = np.concatenate(
+            [[0], np.cumsum(labels.sum(axis=1))]).astype(np.int64)
+        self.base = None
+        self.base_sum = None
         self.recent = []
-        # Buffers of the trials' sums and comparisons, reused.
-        self.trial_sum = np.empty(self.cells.size)
-        self.above = np.empty(max(rows * width for _, rows, width, _, _
-                                  in self.blocks), dtype=bool)
-
-    def _sub(self, k: int) -> np.ndarray:
-        """Source ``k`` on the band layout, float64, zero on the padding."""
-        if k not in self.sub:
-            sub = self.values[k].ravel()[self.cells].astype(np.float64)
-            sub[self.pad] = 0
-            self.sub[k] = sub
-        return self.sub[k]
-
-    def _in_band(self, raw: np.ndarray) -> bool:
-        delta = raw - self.anchor
-        moved = np.flatnonzero(delta)
-        need = (np.maximum(delta[moved], 0) @ self.rise[moved] +
-                np.maximum(-delta[moved], 0) @ self.fall[moved])
-        return bool((need <= self.margin).all())
-
-    # -- weights relative to the base ------------------------------------
 
     @staticmethod
     def _relative(weights: np.ndarray, base: np.ndarray) -> tuple:
@@ -267,71 +160,76 @@ class _SampleMAPObjective:
         delta[same] = 0
         return raw, delta
 
-    def _moved(self, delta: np.ndarray,
-               out: Optional[np.ndarray] = None) -> np.ndarray:
-        """The band's weighted sums at ``base + delta``, in ``out`` if given
-        (reusing one buffer spares the page faults of a fresh array)."""
+    def _move_base(self, raw: np.ndarray, delta: np.ndarray) -> None:
         moved = np.flatnonzero(delta)
-        if not moved.size:
-            if out is None:
-                return self.base_sum.copy()
-            out[:] = self.base_sum
-            return out
-        out = np.multiply(self._sub(moved[0]), delta[moved[0]], out=out)
-        out += self.base_sum
-        for k in moved[1:]:
-            out += delta[k] * self._sub(k)
-        return out
+        trial_scoring.apply_moves(self.base_sum, self.values, moved,
+                                  delta[moved])
+        self.base, self.recent = raw, []
 
-    # -- evaluation -------------------------------------------------------
+    def _choose_base(self, weights: np.ndarray) -> None:
+        """Start at ``weights``, or move the base to the recent trial that
+        ``weights`` is one coordinate away from (the search moved there)."""
+        if self.base is None:
+            self.base = np.zeros_like(weights)
+            self.base_sum = np.zeros(self.labels.shape)
+            self._move_base(weights, weights)
+            return
+        _, delta = self._relative(weights, self.base)
+        if np.count_nonzero(delta) <= 1:
+            return
+        for known_raw, known_delta in reversed(self.recent):
+            _, delta = self._relative(weights, known_raw)
+            if np.count_nonzero(delta) <= 1:
+                self._move_base(known_raw, known_delta)
+                return
+
+    def many(self, trials: Sequence[np.ndarray]) -> List[float]:
+        """Sample mAP of each weight vector of ``trials`` (``[M]`` each)."""
+        self.calls += len(trials)
+        scores = [0.0] * len(trials)
+        pending = []
+        for t, weights in enumerate(trials):
+            weights = np.asarray(weights, dtype=np.float64)
+            nonzero = np.flatnonzero(weights)
+            if len(nonzero) == 1:
+                scores[t] = sample_map(
+                    self.fusion.inverse(self.values[nonzero[0]]),
+                    self.labels)
+            else:
+                pending.append((t, weights))
+        if not pending:
+            return scores
+        self._choose_base(pending[0][1])
+        moves = [self._relative(weights, self.base) for _, weights in pending]
+        max_moves = max(1, max(np.count_nonzero(d) for _, d in moves))
+        sources = np.zeros((len(moves), max_moves), dtype=np.int64)
+        deltas = np.zeros((len(moves), max_moves))
+        num_moves = np.zeros(len(moves), dtype=np.int64)
+        for t, (_, delta) in enumerate(moves):
+            moved = np.flatnonzero(delta)
+            sources[t, :len(moved)] = moved
+            deltas[t, :len(moved)] = delta[moved]
+            num_moves[t] = len(moved)
+        ap = np.empty((len(moves), len(self.labels)))
+        trial_scoring.trial_sample_ap(self.base_sum, self.values, sources,
+                                      deltas, num_moves, self.pos_cols,
+                                      self.pos_start, ap)
+        for (t, _), row_ap in zip(pending, ap):
+            scores[t] = float(np.mean(row_ap))
+        self.recent = (self.recent + moves)[-self.num_recent:]
+        return scores
 
     def __call__(self, weights: np.ndarray) -> float:
-        self.calls += 1
-        weights = np.asarray(weights, dtype=np.float64)
-        nonzero = np.flatnonzero(weights)
-        if len(nonzero) == 1:
-            return sample_map(self.fusion.inverse(self.values[nonzero[0]]),
-                              self.labels)
-        if self.anchor is None:
-            self._rebuild(weights, up=0.0, down=0.0)
-        raw, delta = self._relative(weights, self.base)
-        if np.count_nonzero(delta) > 1:
-            # Usually the search moved on from one of the last trials.
-            for known_raw, known_delta in reversed(self.recent):
-                raw_k, delta_k = self._relative(weights, known_raw)
-                if np.count_nonzero(delta_k) <= 1:
-                    self.base_sum = self._moved(known_delta)
-                    self.base, self.recent = known_raw, []
-                    raw, delta = raw_k, delta_k
-                    break
-        if not self._in_band(raw):
-            scale = self.radius_factor / self.base.sum()
-            self._rebuild(self.base / self.base.sum(),
-                          up=scale * np.maximum(delta, 0).sum(),
-                          down=scale * np.maximum(-delta, 0).sum())
-            raw, delta = self._relative(weights, self.base)
-        self.recent = (self.recent + [(raw, delta)])[-self.num_recent:]
-        return self._mean_ap(self._moved(delta, out=self.trial_sum))
+        return self.many([weights])[0]
 
-    def _mean_ap(self, fused: np.ndarray) -> float:
-        """Sample mAP from the band's weighted sums."""
-        num_pos = self.sorted_num_pos
-        pos_scores = np.full((len(num_pos), int(num_pos[0])), -np.inf)
-        pos_scores[self.pos_index] = fused[self.pos_cells]
-        # tp_ge[i, p]: positives of row i scored at least its p-th one.
-        tp_ge = (pos_scores[:, None, :] >= pos_scores[:, :, None]).sum(2)
-        precision = np.zeros(len(num_pos))
-        for start, num_rows, width, offset, rows_with in self.blocks:
-            block = fused[offset:offset + num_rows * width].reshape(
-                num_rows, width)
-            for p, rows in enumerate(rows_with):
-                threshold = pos_scores[start:start + rows, p, None]
-                above = self.above[:rows * width].reshape(rows, width)
-                np.greater_equal(block[:rows], threshold, out=above)
-                num_ge = above.view(np.uint8).sum(axis=1, dtype=np.uint16)
-                precision[start:start + rows] += (
-                    tp_ge[start:start + rows, p] / num_ge)
-        return float(np.mean(precision / num_pos))
+
+def _evaluate_all(objective: Objective,
+                  trials: List[np.ndarray]) -> List[float]:
+    """The objective at each trial, in one batch where it can."""
+    many = getattr(objective, 'many', None)
+    if many is not None:
+        return many(trials)
+    return [objective(trial) for trial in trials]
 
 
 def coordinate_ascent(objective: Objective,
@@ -379,12 +277,13 @@ def coordinate_ascent(objective: Objective,
                     values.append(0.0)
             else:
                 values = [step / num_members]
-            best_move = None
+            trials = []
             for value in values:
                 trial = weights.copy()
                 trial[m] = value
-                trial /= trial.sum()
-                score = objective(trial)
+                trials.append(trial / trial.sum())
+            best_move = None
+            for trial, score in zip(trials, _evaluate_all(objective, trials)):
                 evals += 1
                 if score > best + tol:
                     best, best_move = score, trial
@@ -473,11 +372,12 @@ def greedy_selection(objective: Objective,
     counts = np.zeros(num_members)
     best = -np.inf
     for _ in range(max_steps or 2 * num_members):
-        scores = []
+        trials = []
         for m in range(num_members):
             trial = counts.copy()
             trial[m] += 1
-            scores.append(objective(trial / trial.sum()))
+            trials.append(trial / trial.sum())
+        scores = _evaluate_all(objective, trials)
         m = int(np.argmax(scores))
         if scores[m] <= best + tol:
             break

@@ -235,18 +235,25 @@ def test_incremental_objective_equals_the_plain_one_along_random_moves():
     objective = _SampleMAPObjective(values, labels.astype(bool), fusion)
     rng = np.random.default_rng(0)
     weights = np.full(len(values), 1 / len(values))
-    rebuilds = 0
-    for _ in range(60):
-        trial = weights.copy()
-        m = rng.integers(len(values))
-        trial[m] = trial[m] * rng.choice([0.0, 0.5, 2.0, 8.0]) + (
-            0.1 if trial[m] == 0 else 0)
-        trial /= trial.sum()
-        anchor = objective.anchor
-        assert objective(trial) == pytest.approx(
-            sample_map(fusion.combine(values, trial), labels), abs=1e-12)
-        rebuilds += objective.anchor is not anchor
-        if rng.random() < 0.5:  # accepted
-            weights = trial
-    assert objective.calls == 60
-    assert rebuilds > 3  # the band was rebuilt and trials fell outside it
+    base_moves, num_trials = 0, 0
+    for _ in range(40):
+        trials = []
+        for _ in range(rng.integers(1, 4)):
+            trial = weights.copy()
+            # One coordinate as the searches move, sometimes two.
+            for m in rng.choice(len(values), rng.choice([1, 1, 2]),
+                                replace=False):
+                trial[m] = trial[m] * rng.choice([0.0, 0.5, 2.0, 8.0]) + (
+                    0.1 if trial[m] == 0 else 0)
+            trials.append(trial / trial.sum())
+        base = objective.base
+        scores = objective.many(trials)
+        num_trials += len(trials)
+        for trial, score in zip(trials, scores):
+            assert score == pytest.approx(
+                sample_map(fusion.combine(values, trial), labels), abs=1e-12)
+        base_moves += objective.base is not base
+        if rng.random() < 0.5:  # the search moves to one of them
+            weights = trials[rng.integers(len(trials))]
+    assert objective.calls == num_trials
+    assert base_moves > 5
