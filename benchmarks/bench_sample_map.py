@@ -92,11 +92,13 @@ def timed(function):
 
 
 def time_pair(ours, reference, repeat):
-    """Call ``ours`` and ``reference`` in turn, ``repeat`` times each.
+    """Call ``ours`` once untimed, then ``ours`` and ``reference`` in turn,
+    ``repeat`` times each.
 
     Returns:
         tuple: both values and both lists of seconds.
     """
+    ours()  # warm-up: the first call loads the compiled kernels
     ours_seconds, ref_seconds = [], []
     for _ in range(repeat):
         value, seconds = timed(ours)
