@@ -60,11 +60,14 @@ def apply_moves(base, values, sources, deltas):
 BLOCK_ROWS = 32
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def trial_sample_ap(base, values, sources, deltas, num_moves, pos_cols,
-                    pos_start, out):
-    """Average precision of every row for every trial, blocks of rows in
-    parallel.
+                    pos_start, first_row, stop_row, out):
+    """Average precision of rows ``first_row:stop_row`` for every trial.
+
+    Releases the GIL, so that threads can score disjoint row ranges at once
+    (threads rather than ``parallel=True``: numba's OpenMP pool would abort a
+    forked child that calls it).
 
     Args:
         base (np.ndarray): ``[N, C]`` float64 weighted sums at the base.
@@ -77,16 +80,16 @@ def trial_sample_ap(base, values, sources, deltas, num_moves, pos_cols,
             grouped by row.
         pos_start (np.ndarray): ``[N + 1]`` int64, row ``i``'s positives are
             ``pos_cols[pos_start[i]:pos_start[i + 1]]`` (at least one).
+        first_row (int): First row scored.
+        stop_row (int): One past the last row scored.
         out (np.ndarray): ``[T, N]`` float64, filled with the rows' AP.
     """
-    num_rows, num_classes = base.shape
-    num_blocks = (num_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
-    for block in numba.prange(num_blocks):
-        fused = np.empty(num_classes)
-        positives = np.empty(num_classes)
-        start = block * BLOCK_ROWS
+    num_classes = base.shape[1]
+    fused = np.empty(num_classes)
+    positives = np.empty(num_classes)
+    for start in range(first_row, stop_row, BLOCK_ROWS):
         for t in range(sources.shape[0]):
-            for row in range(start, min(num_rows, start + BLOCK_ROWS)):
+            for row in range(start, min(stop_row, start + BLOCK_ROWS)):
                 _fuse_row(base, values, row, sources[t], deltas[t],
                           num_moves[t], fused)
                 first, stop = pos_start[row], pos_start[row + 1]

@@ -28,7 +28,9 @@ fits the weights on k - 1 folds of the validation videos and predicts the
 held-out fold, for every fold, so that every video is scored by weights that
 never saw it.
 """
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
@@ -125,6 +127,9 @@ class _SampleMAPObjective:
 
     #: Evaluated trials remembered as possible next bases.
     num_recent = 64
+    #: Threads scoring disjoint row ranges of a batch (the kernel releases
+    #: the GIL).
+    num_threads = min(len(os.sched_getaffinity(0)), 8)
 
     def __init__(self, values: np.ndarray, labels: np.ndarray,
                  fusion: BaseFusion) -> None:
@@ -140,6 +145,18 @@ class _SampleMAPObjective:
         self.base = None
         self.base_sum = None
         self.recent = []
+        self.pool = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.num_threads)
+        return self.pool
+
+    def close(self) -> None:
+        """Stop the scoring threads."""
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     @staticmethod
     def _relative(weights: np.ndarray, base: np.ndarray) -> tuple:
@@ -211,9 +228,12 @@ class _SampleMAPObjective:
             deltas[t, :len(moved)] = delta[moved]
             num_moves[t] = len(moved)
         ap = np.empty((len(moves), len(self.labels)))
-        trial_scoring.trial_sample_ap(self.base_sum, self.values, sources,
-                                      deltas, num_moves, self.pos_cols,
-                                      self.pos_start, ap)
+        bounds = np.linspace(0, len(ap[0]), self.num_threads + 1).astype(int)
+        ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        list(self._threads().map(
+            lambda rows: trial_scoring.trial_sample_ap(
+                self.base_sum, self.values, sources, deltas, num_moves,
+                self.pos_cols, self.pos_start, *rows, ap), ranges))
         for (t, _), row_ap in zip(pending, ap):
             scores[t] = float(np.mean(row_ap))
         self.recent = (self.recent + moves)[-self.num_recent:]
@@ -437,14 +457,19 @@ def fit_weights(values: np.ndarray,
     num_members = len(values)
     weights = normalize_weights(init, num_members)
     frozen = None
-    if greedy:
-        weights = greedy_selection(objective, num_members)
-        frozen = weights == 0
-    if method == 'coordinate_ascent':
-        weights = coordinate_ascent(objective, weights, frozen=frozen,
-                                    **options)
-    elif method == 'nelder_mead':
-        weights = nelder_mead(objective, weights, frozen=frozen, **options)
+    try:
+        if greedy:
+            weights = greedy_selection(objective, num_members)
+            frozen = weights == 0
+        if method == 'coordinate_ascent':
+            weights = coordinate_ascent(objective, weights, frozen=frozen,
+                                        **options)
+        elif method == 'nelder_mead':
+            weights = nelder_mead(objective, weights, frozen=frozen,
+                                  **options)
+    finally:
+        if isinstance(objective, _SampleMAPObjective):
+            objective.close()
     score = sample_map(fusion.combine(values, weights), labels)
     return SearchResult(weights, score, objective.calls + 1,
                         time.perf_counter() - start)

@@ -1,3 +1,5 @@
+import multiprocessing
+
 import numpy as np
 import pytest
 
@@ -233,6 +235,7 @@ def test_incremental_objective_equals_the_plain_one_along_random_moves():
     values, labels = _correlated_sources(2, num_members=3, scales=2)
     fusion = build_fusion('weighted_mean')
     objective = _SampleMAPObjective(values, labels.astype(bool), fusion)
+    objective.num_threads = 3  # uneven row ranges, scored at once
     rng = np.random.default_rng(0)
     weights = np.full(len(values), 1 / len(values))
     base_moves, num_trials = 0, 0
@@ -257,3 +260,19 @@ def test_incremental_objective_equals_the_plain_one_along_random_moves():
             weights = trials[rng.integers(len(trials))]
     assert objective.calls == num_trials
     assert base_moves > 5
+    objective.close()
+
+
+def _fit_in_process():
+    values, labels = _correlated_sources(3, num_members=3, scales=1,
+                                         num_videos=80)
+    return fit_weights(values, labels, fusion=build_fusion('weighted_mean'),
+                       greedy=True).weights
+
+
+def test_search_runs_again_in_a_forked_child():
+    # An OpenMP pool in the parent would abort a forked child that scores.
+    in_parent = _fit_in_process()
+    with multiprocessing.get_context('fork').Pool(1) as pool:
+        in_child = pool.apply(_fit_in_process)
+    np.testing.assert_array_equal(in_child, in_parent)
