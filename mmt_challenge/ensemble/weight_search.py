@@ -128,8 +128,11 @@ class _SampleMAPObjective:
     #: Evaluated trials remembered as possible next bases.
     num_recent = 64
     #: Threads scoring disjoint row ranges of a batch (the kernel releases
-    #: the GIL).
-    num_threads = min(len(os.sched_getaffinity(0)), 8)
+    #: the GIL): the CPUs this process may use (sched_getaffinity is Linux
+    #: only), at most 8.
+    num_threads = min(
+        len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity')
+        else os.cpu_count() or 1, 8)
 
     def __init__(self, values: np.ndarray, labels: np.ndarray,
                  fusion: BaseFusion) -> None:
@@ -228,7 +231,8 @@ class _SampleMAPObjective:
             deltas[t, :len(moved)] = delta[moved]
             num_moves[t] = len(moved)
         ap = np.empty((len(moves), len(self.labels)))
-        bounds = np.linspace(0, len(ap[0]), self.num_threads + 1).astype(int)
+        bounds = np.linspace(0, len(self.labels),
+                             self.num_threads + 1).astype(int)
         ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         list(self._threads().map(
             lambda rows: trial_scoring.trial_sample_ap(

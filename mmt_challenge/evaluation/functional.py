@@ -128,13 +128,22 @@ def _count_true(mask: np.ndarray) -> np.ndarray:
 
 def _row_precision_sums_by_sorting(scores: np.ndarray, labels: np.ndarray,
                                    num_pos: np.ndarray) -> np.ndarray:
-    """Same as :func:`_row_precision_sums_by_counting`, with one argsort.
+    """Sum over the positives of each row of the precision at their score
+    (what :func:`.rank_counting.row_precision_sum` counts), with one argsort.
 
     With each row sorted ascending and the rows laid end to end, a positive
     whose tie group starts at flat position ``g`` of row ``r`` has
     ``#(>= s) = (r + 1) * L - g`` and ``TP(>= s)`` = the positives of row
     ``r`` at flat positions ``>= g``; both come from ``searchsorted`` on
     increasing flat positions, so no other pass over [R, L] is needed.
+
+    Args:
+        scores (np.ndarray): [R, L] finite real scores.
+        labels (np.ndarray): [R, L] bool.
+        num_pos (np.ndarray): [R] number of positives of each row.
+
+    Returns:
+        np.ndarray: [R] float64, zero for rows without positives.
     """
     num_rows, length = scores.shape
     flat = np.argsort(scores, axis=1)

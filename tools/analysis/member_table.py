@@ -11,8 +11,8 @@ pretrained weights, nothing is downloaded.
 import argparse
 import glob
 import logging
-import sys
 import os.path as osp
+import sys
 
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
