@@ -6,9 +6,11 @@ Each stage is the list of tool commands of
 marker written after it succeeded) is skipped, so an interrupted run picks
 up where it stopped: a training resumes from its last checkpoint, every
 other step starts over (each writes its outputs atomically). Trainings and
-dense tests run in their own processes, under the launcher; the light steps
-run the same tool commands in this process, which saves an interpreter start
-(several seconds of imports) per step.
+dense tests run in their own processes, under the launcher (without one, as
+children of a fork server that has imported the stack once:
+:mod:`.tool_processes`); the light steps run the same tool commands in this
+process. Both save an interpreter start (several seconds of imports) per
+step.
 """
 import logging
 import os
@@ -31,8 +33,19 @@ from .challenge_plan import STAGES, Step, plan_stage
 from .launch import Launch
 from .member_injection import write_member_configs, write_recipe
 from .challenge_report import prior_fill_lines, write_report
+from .tool_processes import ToolProcesses
 
 __all__ = ['ChallengeRunner', 'run_command']
+
+
+_tool_processes: Optional[ToolProcesses] = None
+
+
+def _run_forked(argv: List[str]) -> int:
+    global _tool_processes
+    if _tool_processes is None:
+        _tool_processes = ToolProcesses()
+    return _tool_processes.run(argv[1:])
 
 
 def run_command(argv: List[str], in_process: bool = False) -> None:
@@ -40,10 +53,11 @@ def run_command(argv: List[str], in_process: bool = False) -> None:
 
     Args:
         argv (list[str]): The command (``sys.executable`` first, or a
-            launcher).
+            launcher). ``python TOOL ARGS`` runs in a child of the fork
+            server of :mod:`.tool_processes`, a launcher's command in a new
+            process.
         in_process (bool): Run ``python TOOL ARGS`` here, as ``__main__``
-            with ``sys.argv`` set, instead of in a new process. Defaults to
-            False.
+            with ``sys.argv`` set, instead. Defaults to False.
     """
     print_log('$ ' + ' '.join(argv), logger='current')
     if in_process:
@@ -58,10 +72,13 @@ def run_command(argv: List[str], in_process: bool = False) -> None:
         finally:
             sys.argv = saved
         return
-    result = subprocess.run(argv)
-    if result.returncode != 0:
+    if argv[0] == sys.executable and argv[1].endswith('.py'):
+        returncode = _run_forked(argv)
+    else:
+        returncode = subprocess.run(argv).returncode
+    if returncode != 0:
         raise RuntimeError(f'{" ".join(argv)} failed with exit code '
-                           f'{result.returncode}')
+                           f'{returncode}')
 
 
 class ChallengeRunner:

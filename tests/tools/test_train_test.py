@@ -81,3 +81,26 @@ def test_two_process_cpu_training(tiny_mini_mmit, tmp_path):
     assert 'world_size: 2' in log or 'Distributed training: True' in log
     assert len(MAP_LINE.findall(log)) >= 1
     assert osp.isfile(tmp_path / 'epoch_1.pth')
+
+
+def test_training_in_a_fork_server_child_equals_a_new_process(
+        trained, tmp_path, monkeypatch):
+    """The challenge runner's heavy steps (mmt_challenge.apis.tool_processes)
+    train the same weights as ``python tools/train.py``."""
+    import torch
+
+    from mmt_challenge.apis.tool_processes import ToolProcesses
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')  # as run_tool's process
+    code = ToolProcesses().run([
+        'tools/train.py', trained['config'], '--work-dir', str(tmp_path),
+        '--seed', '0'
+    ])
+    assert code == 0
+    forked, fresh = (torch.load(
+        osp.join(work, 'epoch_2.pth'), map_location='cpu',
+        weights_only=False)['state_dict'] for work in (tmp_path,
+                                                        trained['work']))
+    assert forked.keys() == fresh.keys()
+    for key in fresh:
+        assert torch.equal(forked[key], fresh[key]), key
