@@ -1,8 +1,7 @@
 """Heavy tool commands run in children of a fork server: exit codes,
 working directory and environment as a new interpreter's, and torch's
 thread pool usable although the runner has used its own."""
-import os
-import sys
+import json
 import textwrap
 
 import pytest
@@ -44,7 +43,6 @@ def test_child_runs_the_tool_as_a_new_interpreter_would(
     monkeypatch.setenv('TOOL_TEST_VAR', 'seen')
     out = tmp_path / 'out.json'
     assert processes.run(['tools/probe.py', str(out), '0']) == 0
-    import json
     seen = json.loads(out.read_text())
     assert seen['cwd'] == str(tmp_path)
     assert seen['env'] == 'seen'  # the environment at run time

@@ -8,6 +8,9 @@ import sys
 import time
 
 import pytest
+import torch
+
+from mmt_challenge.apis.tool_processes import ToolProcesses
 
 from .conftest import (MAP_LINE, ROOT, free_port, run_tool,
                        write_tiny_config)
@@ -87,9 +90,6 @@ def test_training_in_a_fork_server_child_equals_a_new_process(
         trained, tmp_path, monkeypatch):
     """The challenge runner's heavy steps (mmt_challenge.apis.tool_processes)
     train the same weights as ``python tools/train.py``."""
-    import torch
-
-    from mmt_challenge.apis.tool_processes import ToolProcesses
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv('OMP_NUM_THREADS', '1')  # as run_tool's process
     code = ToolProcesses().run([
