@@ -6,7 +6,8 @@ val and test, class prior for undecodable test videos) -> ensemble (fit on
 val with the honest k-fold estimate, apply to test) -> submit (write and
 validate) -> report. A second run reuses what is finished; ``--stages``
 runs some stages, ``--fresh`` starts over, ``--dry-run`` prints every
-command in order. Distributed training and testing::
+command in order, ``--jobs N`` runs N trainings (then dense tests) at once
+on this machine. Distributed training and testing::
 
     python tools/run_challenge.py challenges/mmit2019.py \\
         --launcher pytorch --nproc-per-node 8 --nnodes 4 --node-rank 0 \\
@@ -34,6 +35,11 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--dry-run', action='store_true',
         help='print every command of every stage, in order, and exit')
+    parser.add_argument(
+        '--jobs', type=int,
+        help='trainings (then dense tests) at once without a launcher, each '
+        'with the threads of a lone run, its output in <work_dir>/logs '
+        '(default: the challenge\'s jobs, else 1)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override challenge settings, e.g. work_dir=work_dirs/x')
@@ -84,7 +90,8 @@ def run(challenge_path: str, args: argparse.Namespace):
     """Load the challenge and run or print it as ``args`` say."""
     challenge = load_challenge(challenge_path, cfg_options=args.cfg_options)
     runner = ChallengeRunner(
-        challenge, launch=launch_from_args(args), stages=args.stages)
+        challenge, launch=launch_from_args(args), stages=args.stages,
+        jobs=args.jobs)
     if args.dry_run:
         print('\n'.join(runner.dry_run()))
         return None

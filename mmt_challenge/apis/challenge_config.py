@@ -26,6 +26,7 @@ inherit) with these variables::
     ]
     member_defaults = dict(cfg_options={}, dense_test={})  # under every member
     train = dict(seed=0)
+    jobs = 1        # trainings (then dense tests) at once, without a launcher
     ensemble = dict(recipe='ensembles/....py')  # or fusion=, search=, ...
     submission = dict(formats=['top5'], file='submissions/my_{format}.txt')
     report = dict(class_group=None, baselines=[])
@@ -51,8 +52,8 @@ __all__ = [
 
 SPLITS = ('train', 'val', 'test')
 _TOP_KEYS = {
-    'work_dir', 'data', 'members', 'member_defaults', 'train', 'ensemble',
-    'submission', 'report'
+    'work_dir', 'data', 'members', 'member_defaults', 'train', 'jobs',
+    'ensemble', 'submission', 'report'
 }
 _DATA_KEYS = {'label_map', 'num_classes', 'prepare', 'generate', 'workers',
               *SPLITS}
@@ -139,6 +140,7 @@ class Challenge:
     generate: Optional[Dict[str, Any]] = None
     workers: int = 1
     seed: Optional[int] = 0
+    jobs: int = 1
     ensemble: Dict[str, Any] = field(default_factory=dict)
     submission: Dict[str, Any] = field(default_factory=dict)
     report: Dict[str, Any] = field(default_factory=dict)
@@ -355,6 +357,7 @@ def load_challenge(path: str,
         workers=check_positive_int(
             data.get('workers', 1), f'{path}: data.workers'),
         seed=train.get('seed', 0),
+        jobs=check_positive_int(cfg.get('jobs', 1), f'{path}: jobs'),
         ensemble=ensemble,
         submission=submission,
         report=dict(cfg.get('report') or {}))

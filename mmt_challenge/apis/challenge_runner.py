@@ -10,24 +10,31 @@ dense tests run in their own processes, under the launcher (without one, as
 children of a fork server that has imported the stack once:
 :mod:`.tool_processes`); the light steps run the same tool commands in this
 process. Both save an interpreter start (several seconds of imports) per
-step.
+step. Without a launcher, ``jobs`` trainings (then dense tests) run at once,
+each with the threads one alone would use, its output in a log file of the
+work dir; each sees one GPU where there are GPUs.
 """
 import logging
 import os
 import os.path as osp
+import re
 import runpy
 import shutil
 import subprocess
 import sys
 import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Dict, List, Optional, Sequence
 
 import pandas as pd
+import torch
 from mmengine.logging import MMLogger, print_log
 
 from ..structures import load_score_file
 from ..submission import prior_filled_videos
 from ..utils import atomic_write_text
+from ..utils.checks import check_positive_int
 from .challenge_config import Challenge
 from .challenge_plan import STAGES, Step, plan_stage
 from .launch import Launch
@@ -41,14 +48,17 @@ __all__ = ['ChallengeRunner', 'run_command']
 _tool_processes: Optional[ToolProcesses] = None
 
 
-def _run_forked(argv: List[str]) -> int:
+def _tool_processes_() -> ToolProcesses:
     global _tool_processes
     if _tool_processes is None:
         _tool_processes = ToolProcesses()
-    return _tool_processes.run(argv[1:])
+    return _tool_processes
 
 
-def run_command(argv: List[str], in_process: bool = False) -> None:
+def run_command(argv: List[str],
+                in_process: bool = False,
+                env: Optional[Dict[str, str]] = None,
+                log_file: Optional[str] = None) -> None:
     """Run a tool command; raise naming it if it fails.
 
     Args:
@@ -58,8 +68,20 @@ def run_command(argv: List[str], in_process: bool = False) -> None:
             process.
         in_process (bool): Run ``python TOOL ARGS`` here, as ``__main__``
             with ``sys.argv`` set, instead. Defaults to False.
+        env (dict, optional): Variables set for a command in its own
+            process. Defaults to None.
+        log_file (str, optional): Append the output of a command in its
+            own process to this file. Defaults to None (this process's
+            output).
     """
     print_log('$ ' + ' '.join(argv), logger='current')
+    if log_file is not None:
+        os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
+        with open(log_file, 'ab') as log:
+            log.write(f'$ {" ".join(argv)}\n'.encode())
+            log.flush()
+            _run_in_own_process(argv, env, log.fileno())
+        return
     if in_process:
         saved = sys.argv
         sys.argv = argv[1:]
@@ -72,13 +94,32 @@ def run_command(argv: List[str], in_process: bool = False) -> None:
         finally:
             sys.argv = saved
         return
+    _run_in_own_process(argv, env, None)
+
+
+def _run_in_own_process(argv: List[str], env: Optional[Dict[str, str]],
+                        output: Optional[int]) -> None:
     if argv[0] == sys.executable and argv[1].endswith('.py'):
-        returncode = _run_forked(argv)
+        returncode = _tool_processes_().run(argv[1:], env=env, output=output)
     else:
-        returncode = subprocess.run(argv).returncode
+        returncode = subprocess.run(
+            argv, env={**os.environ, **(env or {})}, stdout=output,
+            stderr=None if output is None else subprocess.STDOUT).returncode
     if returncode != 0:
         raise RuntimeError(f'{" ".join(argv)} failed with exit code '
                            f'{returncode}')
+
+
+def job_devices() -> List[str]:
+    """The GPUs (``CUDA_VISIBLE_DEVICES`` entries) that concurrent jobs
+    take turns on; empty without CUDA."""
+    count = torch.cuda.device_count()
+    if not count:
+        return []
+    visible = os.environ.get('CUDA_VISIBLE_DEVICES')
+    if visible:
+        return [d.strip() for d in visible.split(',')][:count]
+    return [str(i) for i in range(count)]
 
 
 class ChallengeRunner:
@@ -91,17 +132,27 @@ class ChallengeRunner:
             ``Launch()`` (one process).
         stages (Sequence[str], optional): The stages to run, in
             :data:`~.challenge_plan.STAGES` order. Defaults to None (all).
+        jobs (int, optional): Trainings (then dense tests) that run at once
+            without a launcher. Defaults to None (the challenge's
+            ``jobs``).
     """
 
     def __init__(self,
                  challenge: Challenge,
                  *,
                  launch: Launch = Launch(),
-                 stages: Optional[Sequence[str]] = None):
+                 stages: Optional[Sequence[str]] = None,
+                 jobs: Optional[int] = None):
         unknown = [s for s in stages or () if s not in STAGES]
         if unknown:
             raise ValueError(f'unknown stage(s) {unknown}; stages: '
                              f'{list(STAGES)}')
+        self.jobs = check_positive_int(
+            challenge.jobs if jobs is None else jobs, 'jobs')
+        if self.jobs > 1 and launch.launcher != 'none':
+            raise ValueError(
+                f'{self.jobs} jobs at once need --launcher none (a launcher '
+                'spreads each training over its processes; use --jobs 1)')
         self.challenge = challenge
         self.launch = launch
         self.stages = [s for s in STAGES if stages is None or s in stages]
@@ -139,7 +190,11 @@ class ChallengeRunner:
                 lines.append(
                     '# written by tools/run_challenge.py itself: '
                     f'{osp.join(self.challenge.work_dir, "report.md")}')
-            for step in plan_stage(self.challenge, stage, self.launch):
+            steps = plan_stage(self.challenge, stage, self.launch)
+            if self.jobs > 1 and sum(s.heavy for s in steps) > 1:
+                lines.append(f'# the {stage} commands in their own processes '
+                             f'run {self.jobs} at once, before the others')
+            for step in steps:
                 lines.append(str(step) + ('  # finished' if step.done else ''))
         return lines
 
@@ -174,12 +229,21 @@ class ChallengeRunner:
         if fresh:
             self.fresh()
         self._logger()
+        if self.jobs > 1:
+            # Several processes, each with as many OpenMP threads as the
+            # cores (the thread count fixes how a sum is split, so the
+            # results are a lone run's): waiting threads must sleep, not
+            # spin. Read by the fork server when it starts and loads torch.
+            os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
         table = None
         for stage in self.stages:
             start = time.perf_counter()
             print_log(f'===== stage {stage} =====', logger='current')
             self._prepare_stage(stage, dry_run=False)
             steps = plan_stage(self.challenge, stage, self.launch)
+            if self.jobs > 1:
+                self._run_at_once([s for s in steps if s.heavy])
+                steps = [s for s in steps if not s.heavy]
             for index in range(len(steps)):
                 if stage == 'data':  # a generated label map gives the
                     # class count to the steps after it
@@ -194,7 +258,67 @@ class ChallengeRunner:
             self.timings[stage] = time.perf_counter() - start
         return table
 
-    def _run_step(self, step: Step) -> None:
+    def _job_log(self, step: Step) -> str:
+        name = re.sub(r'[^A-Za-z0-9_.+-]+', '_', step.title)
+        return osp.join(self.challenge.work_dir, 'logs', f'{name}.log')
+
+    def _run_at_once(self, steps: List[Step]) -> None:
+        """Run ``steps`` (own-process commands), ``self.jobs`` at once, each
+        in a slot with its own log file (and GPU, round robin). After a
+        failure, no new step starts; the running ones finish."""
+        for step in steps:
+            if step.done:
+                self._run_step(step)
+        queue = deque(s for s in steps if not s.done)
+        total = len(queue)
+        devices = job_devices()
+        free_slots = list(range(self.jobs))[::-1]
+        running: dict = {}
+        failed = []
+        with ThreadPoolExecutor(self.jobs) as pool:
+            try:
+                while running or (queue and not failed):
+                    while queue and not failed and free_slots:
+                        step, slot = queue.popleft(), free_slots.pop()
+                        env = {}
+                        if devices:
+                            env['CUDA_VISIBLE_DEVICES'] = devices[
+                                slot % len(devices)]
+                        log = self._job_log(step)
+                        print_log(
+                            f'[{total - len(queue)}/{total}] started: '
+                            f'{step.title} (output: {log})', logger='current')
+                        future = pool.submit(self._run_step, step, env, log)
+                        running[future] = (step, slot, log,
+                                           time.perf_counter())
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        step, slot, log, start = running.pop(future)
+                        free_slots.append(slot)
+                        try:
+                            future.result()
+                        except Exception as error:  # reported below
+                            failed.append((step, log, error))
+                            print_log(f'failed: {step.title} ({error}); '
+                                      f'the end of {log}:\n' + _tail(log),
+                                      logger='current', level=logging.ERROR)
+                            continue
+                        print_log(f'finished: {step.title} in '
+                                  f'{time.perf_counter() - start:.0f} s',
+                                  logger='current')
+            except BaseException:  # Ctrl-C: end the jobs, keep what is done
+                if _tool_processes is not None:
+                    _tool_processes.terminate()
+                raise
+        if failed:
+            raise RuntimeError('; '.join(
+                f'{step.title} failed (output: {log}): {error}'
+                for step, log, error in failed))
+
+    def _run_step(self,
+                  step: Step,
+                  env: Optional[Dict[str, str]] = None,
+                  log_file: Optional[str] = None) -> None:
         if not step.heavy and not self.launch.main_node:
             return  # node 0 runs it; torchrun's rendezvous keeps us in step
         if step.done:
@@ -209,7 +333,8 @@ class ChallengeRunner:
         print_log(f'{step.title}', logger='current')
         # Looked up at call time, so that tests can watch the commands.
         sys.modules[__name__].run_command(
-            step.argv(resume), in_process=not step.heavy)
+            step.argv(resume), in_process=not step.heavy, env=env,
+            log_file=log_file)
         missing = [p for p in step.outputs if not osp.exists(p)]
         if missing and self.launch.main_node:
             raise RuntimeError(f'{step.title}: {step} finished but did not '
@@ -227,3 +352,11 @@ class ChallengeRunner:
                 if videos:
                     filled[member.name] = videos
         return filled
+
+
+def _tail(path: str, lines: int = 20) -> str:
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return ''.join(deque(f, maxlen=lines))
+    except OSError as error:
+        return f'({error})'

@@ -12,14 +12,16 @@ the server only imports, so its children start their own pools, with the
 same threads and results as a new interpreter. A child gets what a new
 process would: the caller's working directory, environment (``OMP_NUM_THREADS``
 included), standard output and error at the time of the call (not the
-server's, from its start).
+server's, from its start), or a log file instead. Several commands may run
+at once, each from its own thread (:meth:`ToolProcesses.run` blocks).
 """
 import multiprocessing
 import os
 import runpy
 import sys
+import threading
 from multiprocessing import reduction
-from typing import List
+from typing import Dict, List, Optional
 
 __all__ = ['ToolProcesses']
 
@@ -71,23 +73,54 @@ class ToolProcesses:
     def __init__(self):
         self._context = multiprocessing.get_context('forkserver')
         self._context.set_forkserver_preload(list(PRELOAD))
+        self._lock = threading.Lock()
+        self._children = set()
 
-    def run(self, argv: List[str]) -> int:
-        """Run one command (``argv[0]`` the tool's path, as ``sys.argv``);
-        returns its exit code (1 for an uncaught exception, whose
-        traceback the child prints)."""
+    def run(self,
+            argv: List[str],
+            env: Optional[Dict[str, str]] = None,
+            output: Optional[int] = None) -> int:
+        """Run one command and wait for it.
+
+        Args:
+            argv (list[str]): ``argv[0]`` the tool's path, the whole list
+                its ``sys.argv``.
+            env (dict, optional): Variables set for this command on top of
+                this process's environment. Defaults to None.
+            output (int, optional): A file descriptor that gets the
+                command's standard output and error. Defaults to None
+                (this process's).
+
+        Returns:
+            int: The exit code (1 for an uncaught exception, whose
+            traceback the child prints).
+        """
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
+        outputs = (1, 2) if output is None else (output, output)
         child = self._context.Process(
             target=_run_tool,
-            args=(argv, os.getcwd(), dict(os.environ), _InheritedFd(1),
-                  _InheritedFd(2)),
+            args=(argv, os.getcwd(), {**os.environ, **(env or {})},
+                  *(_InheritedFd(fd) for fd in outputs)),
             name=os.path.basename(argv[0]))
-        child.start()
+        with self._lock:  # one connection to the server at a time
+            child.start()
+            self._children.add(child)
         try:
             child.join()
         except BaseException:  # Ctrl-C: the child has it too; don't orphan
             child.terminate()
             child.join()
             raise
+        finally:
+            with self._lock:
+                self._children.discard(child)
         return child.exitcode
+
+    def terminate(self) -> None:
+        """End every running command (Ctrl-C while other threads wait in
+        :meth:`run`); their :meth:`run` calls return."""
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            child.terminate()

@@ -261,7 +261,7 @@ def test_other_torchrun_nodes_run_only_trainings_and_tests(five_classes):
     ran = []
     launch = Launch('pytorch', nproc_per_node=2, nnodes=2, node_rank=1)
     with mock.patch.object(challenge_runner, 'run_command',
-                           lambda argv, in_process: ran.append(argv)):
+                           lambda argv, **_: ran.append(argv)):
         ChallengeRunner(challenge, launch=launch,
                         stages=['data', 'train']).run()
     (train, ) = ran

@@ -3,128 +3,32 @@ generated configs are the configs they trained with before the challenge
 configs; the whole chain, a second run that reuses every finished step, and
 a run interrupted once in every stage that redoes nothing finished.
 
-Trainings and dense tests are faked here (a checkpoint file, a score file
-of random probabilities): these tests check the bookkeeping of the chain;
+Trainings and dense tests are faked here (tests/apis/fake_runs.py), one at
+a time: these tests check the bookkeeping of the chain;
+tests/apis/test_challenge_jobs.py runs them several at once and
 tests/apis/test_run_challenge.py trains and tests members for real."""
 import glob
-import os
 import os.path as osp
 from unittest import mock
 
-import numpy as np
 import pytest
 from mmengine.config import Config
 
 from mmt_challenge.apis import ChallengeRunner, load_challenge
 from mmt_challenge.apis import challenge_report
-from mmt_challenge.apis import challenge_runner as runner_module
-from mmt_challenge.datasets import read_label_map, read_list_file
-from mmt_challenge.structures import ScoreFile, save_score_file
 from mmt_challenge.submission import validate_submission
 from mmt_challenge.utils.progress import ProgressReport
 
-from .conftest import ROOT
-
-RUN_COMMAND = runner_module.run_command
-
-
-def _tiny_challenge(root) -> str:
-    data = root / 'data'
-    text = f"""
-_base_ = [{osp.join(ROOT, 'challenges', 'mini_mmit.py')!r}]
-work_dir = {str(root / 'work')!r}
-_root = {str(data)!r}
-data = dict(
-    generate=dict(out=_root, num_train=8, num_val=6, num_test=6, size=32,
-                  num_frames=8),
-    label_map=f'{{_root}}/moments_categories.txt',
-    **{{split: dict(csv=f'{{_root}}/{{csv}}', videos=f'{{_root}}/videos',
-                   list=f'{{_root}}/{{split}}_list.txt')
-       for split, csv in (('train', 'trainingSet.csv'),
-                          ('val', 'validationSet.csv'),
-                          ('test', 'testingSet.csv'))}})
-submission = dict(file={str(root / 'submissions' / 'top5.txt')!r})
-report = dict(class_group=dict(classes_json=f'{{_root}}/classes.json'))
-"""
-    path = root / 'tiny_mini.py'
-    path.write_text(text)
-    return str(path)
-
-
-def _after(argv, flag):
-    return argv[argv.index(flag) + 1]
-
-
-def _fake_heavy(argv):
-    """Stand in for a training (its checkpoints) or a dense test (a score
-    file of random probabilities for the videos on disk)."""
-    tool = next(a for a in argv if a.endswith('.py'))
-    if tool.endswith('train.py'):
-        work = _after(argv, '--work-dir')
-        os.makedirs(work, exist_ok=True)
-        cfg = Config.fromfile(argv[argv.index(tool) + 1])
-        checkpoint = osp.join(work, f'epoch_{cfg.train_cfg.max_epochs}.pth')
-        with open(checkpoint, 'wb') as f:
-            f.write(b'fake checkpoint')
-        with open(osp.join(work, 'last_checkpoint'), 'w') as f:
-            f.write(checkpoint)
-        return
-    out, ann = _after(argv, '--out'), _after(argv, '--ann')
-    root = _after(argv, '--video-root')
-    names = read_label_map(_after(argv, '--label-map'))
-    ids = [r.video_id for r in read_list_file(ann, allow_unlabelled=True)
-           if osp.isfile(osp.join(root, r.video_id))]
-    rng = np.random.default_rng(abs(hash(out)) % 2**32)
-    save_score_file(out, ScoreFile(
-        video_ids=np.asarray(ids), class_names=np.asarray(names),
-        scores=rng.random((len(ids), 2, len(names))),
-        scales=np.array([28, 32])))
-
-
-class _Spy:
-    """Stands in for ``run_command``: records every command, fakes the
-    heavy ones, runs the others, and may press Ctrl-C.
-
-    Args:
-        interrupt (callable, optional): Predicate on a command: raise
-            KeyboardInterrupt instead of running it.
-        during (callable, optional): Predicate on a command: run it (faked
-            or not), then raise KeyboardInterrupt, as if Ctrl-C came while
-            it was writing.
-    """
-
-    def __init__(self, interrupt=None, during=None):
-        self.commands = []
-        self.interrupt = interrupt or (lambda argv: False)
-        self.during = during or (lambda argv: False)
-
-    def __call__(self, argv, in_process=False):
-        self.commands.append(list(argv))
-        if self.interrupt(argv):
-            raise KeyboardInterrupt
-        if in_process:
-            RUN_COMMAND(argv, in_process=True)
-        else:
-            _fake_heavy(argv)
-        if self.during(argv):
-            raise KeyboardInterrupt
-
-    def tools(self, name):
-        return [c for c in self.commands if f'tools/{name}.py' in c]
-
-
-def _run(challenge, spy):
-    with mock.patch.object(runner_module, 'run_command', spy):
-        return ChallengeRunner(challenge).run()
+from .fake_runs import Spy, run_with, tiny_challenge
 
 
 @pytest.fixture(scope='module')
 def finished(tmp_path_factory):
     """The tiny mini challenge run once, with its commands."""
     challenge = load_challenge(
-        _tiny_challenge(tmp_path_factory.mktemp('mini_challenge')))
-    spy = _Spy()
-    table = _run(challenge, spy)
+        tiny_challenge(tmp_path_factory.mktemp('mini_challenge')))
+    spy = Spy()
+    table = run_with(challenge, spy)
     return challenge, spy, table
 
 
@@ -171,8 +75,8 @@ def test_whole_chain_runs_and_reports(finished):
 
 def test_second_run_reuses_finished_steps(finished):
     challenge = finished[0]
-    spy = _Spy()
-    table = _run(challenge, spy)
+    spy = Spy()
+    table = run_with(challenge, spy)
     assert not spy.commands
     assert list(table.index)[-1] == 'ensemble'
 
@@ -207,7 +111,7 @@ def _is(tool, *words):
 
 
 def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
-    challenge = load_challenge(_tiny_challenge(tmp_path))
+    challenge = load_challenge(tiny_challenge(tmp_path))
     tsn, tsm = challenge.members[:2]
     data_dir = challenge.generate['out']
 
@@ -215,13 +119,13 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
     with mock.patch.object(ProgressReport, 'update',
                            _interrupted_on_call(ProgressReport.update, 5)), \
             pytest.raises(KeyboardInterrupt):
-        _run(challenge, _Spy())
+        run_with(challenge, Spy())
     assert not osp.exists(data_dir)
 
     # train: Ctrl-C in TSM's training, after a checkpoint; TSN finished
-    spy = _Spy(during=_is('train', challenge.member_config(tsm)))
+    spy = Spy(during=_is('train', challenge.member_config(tsm)))
     with pytest.raises(KeyboardInterrupt):
-        _run(challenge, spy)
+        run_with(challenge, spy)
     assert len(spy.tools('make_mini_dataset')) == 1
     assert [c[c.index('--work-dir') + 1] for c in spy.tools('train')] == [
         challenge.member_dir(m) for m in (tsn, tsm)]
@@ -229,10 +133,10 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
 
     # test: nothing of the data stage again, TSN not retrained, TSM resumes;
     # Ctrl-C before TSN's test-split dense test
-    spy = _Spy(interrupt=_is('dense_test',
+    spy = Spy(interrupt=_is('dense_test',
                              challenge.score_file(tsn, 'test')))
     with pytest.raises(KeyboardInterrupt):
-        _run(challenge, spy)
+        run_with(challenge, spy)
     trained = spy.tools('train')
     assert spy.commands[0] == trained[0]  # the data stage was finished
     assert [c[c.index('--work-dir') + 1] for c in trained] == [
@@ -240,9 +144,9 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
     assert '--resume' in trained[0] and '--resume' not in trained[1]
 
     # ensemble: Ctrl-C after the fit on val, before test
-    spy = _Spy(interrupt=_is('ensemble', '--split'))
+    spy = Spy(interrupt=_is('ensemble', '--split'))
     with pytest.raises(KeyboardInterrupt):
-        _run(challenge, spy)
+        run_with(challenge, spy)
     assert not spy.tools('train')
     assert [c[c.index('--out') + 1] for c in spy.tools('dense_test')] == [
         challenge.score_file(m, s) for m in challenge.members
@@ -251,25 +155,25 @@ def test_interrupted_at_every_stage_resumes_without_redoing(tmp_path):
     assert not osp.exists(osp.join(challenge.ensemble_dir, 'fused_test.npz'))
 
     # submit: Ctrl-C in the validation; the ensemble on val is not redone
-    spy = _Spy(interrupt=_is('validate_submission'))
+    spy = Spy(interrupt=_is('validate_submission'))
     with pytest.raises(KeyboardInterrupt):
-        _run(challenge, spy)
+        run_with(challenge, spy)
     assert [c[-1] for c in spy.tools('ensemble')][:1] and all(
         '--split' in c for c in spy.tools('ensemble'))
     assert not spy.tools('fill_missing_scores')
 
     # report: Ctrl-C while writing it; only the validation runs again
-    spy = _Spy()
+    spy = Spy()
     with mock.patch.object(
             challenge_report, 'atomic_write_text',
             _interrupted_on_call(challenge_report.atomic_write_text, 1)), \
             pytest.raises(KeyboardInterrupt):
-        _run(challenge, spy)
+        run_with(challenge, spy)
     assert [c for c in spy.commands] == spy.tools('validate_submission')
     assert not osp.exists(osp.join(challenge.work_dir, 'report.md'))
 
-    spy = _Spy()
-    table = _run(challenge, spy)
+    spy = Spy()
+    table = run_with(challenge, spy)
     assert not spy.commands
     assert list(table.index) == [m.name for m in challenge.members] + [
         'ensemble']

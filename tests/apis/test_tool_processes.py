@@ -1,8 +1,11 @@
 """Heavy tool commands run in children of a fork server: exit codes,
-working directory and environment as a new interpreter's, and torch's
-thread pool usable although the runner has used its own."""
+working directory and environment as a new interpreter's, torch's thread
+pool usable although the runner has used its own, and several commands at
+once from threads, each with its own variables and output."""
 import json
 import textwrap
+import threading
+import time
 
 import pytest
 import torch
@@ -57,3 +60,60 @@ def test_exit_codes_and_exceptions(processes, tmp_path, capfd):
     assert processes.run([str(tool), str(tmp_path / 'a.json'), '3']) == 3
     assert processes.run([str(tool), str(tmp_path / 'b.json'), '99']) == 1
     assert 'ValueError: the tool failed' in capfd.readouterr().err
+
+
+RENDEZVOUS = textwrap.dedent('''
+    import os, sys, time
+    mine, other, out = sys.argv[1:4]
+    open(mine, 'w').close()
+    deadline = time.time() + 60
+    while not os.path.exists(other):  # the other command runs beside me
+        if time.time() > deadline:
+            sys.exit(5)
+        time.sleep(0.05)
+    print('met', os.environ['TOOL_TEST_VAR'])
+    if out == 'sleep':
+        time.sleep(60)
+''')
+
+
+def test_commands_from_threads_run_at_once_with_their_env_and_output(
+        processes, tmp_path):
+    tool = tmp_path / 'rendezvous.py'
+    tool.write_text(RENDEZVOUS)
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    logs = [tmp_path / 'a.log', tmp_path / 'b.log']
+    codes = {}
+
+    def run(name, mine, other, log):
+        with open(log, 'wb') as f:
+            codes[name] = processes.run([str(tool), str(mine), str(other), ''],
+                                        env={'TOOL_TEST_VAR': name},
+                                        output=f.fileno())
+
+    threads = [threading.Thread(target=run, args=('A', a, b, logs[0])),
+               threading.Thread(target=run, args=('B', b, a, logs[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert codes == {'A': 0, 'B': 0}
+    assert [log.read_text() for log in logs] == ['met A\n', 'met B\n']
+
+
+def test_terminate_ends_commands_other_threads_wait_for(processes, tmp_path):
+    tool = tmp_path / 'rendezvous.py'
+    tool.write_text(RENDEZVOUS)
+    started = tmp_path / 'started'
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(processes.run(
+        [str(tool), str(started), str(started), 'sleep'],
+        env={'TOOL_TEST_VAR': 'x'})))
+    thread.start()
+    deadline = time.time() + 60
+    while not started.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # in its 60 s sleep
+    processes.terminate()
+    thread.join(30)
+    assert not thread.is_alive() and codes and codes[0] != 0

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -89,18 +90,24 @@ def test_two_process_cpu_training(tiny_mini_mmit, tmp_path):
 def test_training_in_a_fork_server_child_equals_a_new_process(
         trained, tmp_path, monkeypatch):
     """The challenge runner's heavy steps (mmt_challenge.apis.tool_processes)
-    train the same weights as ``python tools/train.py``."""
+    train the same weights as ``python tools/train.py``, also two at once
+    (``--jobs 2``)."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv('OMP_NUM_THREADS', '1')  # as run_tool's process
-    code = ToolProcesses().run([
-        'tools/train.py', trained['config'], '--work-dir', str(tmp_path),
-        '--seed', '0'
-    ])
-    assert code == 0
-    forked, fresh = (torch.load(
-        osp.join(work, 'epoch_2.pth'), map_location='cpu',
-        weights_only=False)['state_dict'] for work in (tmp_path,
-                                                        trained['work']))
-    assert forked.keys() == fresh.keys()
-    for key in fresh:
-        assert torch.equal(forked[key], fresh[key]), key
+    processes = ToolProcesses()
+    works = [tmp_path / 'a', tmp_path / 'b']
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(lambda work: processes.run([
+            'tools/train.py', trained['config'], '--work-dir', str(work),
+            '--seed', '0'
+        ]), works))
+    assert codes == [0, 0]
+    fresh = torch.load(
+        osp.join(trained['work'], 'epoch_2.pth'), map_location='cpu',
+        weights_only=False)['state_dict']
+    for work in works:
+        forked = torch.load(osp.join(work, 'epoch_2.pth'), map_location='cpu',
+                            weights_only=False)['state_dict']
+        assert forked.keys() == fresh.keys()
+        for key in fresh:
+            assert torch.equal(forked[key], fresh[key]), (work, key)
