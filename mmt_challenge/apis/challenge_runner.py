@@ -14,6 +14,7 @@ step. Without a launcher, ``jobs`` trainings (then dense tests) run at once,
 each with the threads one alone would use, its output in a log file of the
 work dir; each sees one GPU where there are GPUs.
 """
+import contextlib
 import logging
 import os
 import os.path as osp
@@ -229,12 +230,10 @@ class ChallengeRunner:
         if fresh:
             self.fresh()
         self._logger()
-        if self.jobs > 1:
-            # Several processes, each with as many OpenMP threads as the
-            # cores (the thread count fixes how a sum is split, so the
-            # results are a lone run's): waiting threads must sleep, not
-            # spin. Read by the fork server when it starts and loads torch.
-            os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+        with _sleeping_omp_waits(self.jobs > 1):
+            return self._run_stages()
+
+    def _run_stages(self) -> Optional[pd.DataFrame]:
         table = None
         for stage in self.stages:
             start = time.perf_counter()
@@ -352,6 +351,23 @@ class ChallengeRunner:
                 if videos:
                     filled[member.name] = videos
         return filled
+
+
+@contextlib.contextmanager
+def _sleeping_omp_waits(needed: bool):
+    """``OMP_WAIT_POLICY=PASSIVE`` while the stages run, unless the user set
+    a policy. Several jobs each have as many OpenMP threads as a lone run
+    (the thread count fixes how a sum is split, so the results are a lone
+    run's): their waiting threads must sleep, not spin. The fork server
+    reads it when it starts and loads torch."""
+    if not needed or 'OMP_WAIT_POLICY' in os.environ:
+        yield
+        return
+    os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'
+    try:
+        yield
+    finally:
+        os.environ.pop('OMP_WAIT_POLICY', None)
 
 
 def _tail(path: str, lines: int = 20) -> str:
