@@ -50,6 +50,6 @@ setup(
         # no torchvision on PyPI matches the CPU torch 2.13.0 (its wheel links
         # libtorch_cuda and fails at import), and pip would replace torch.
         'timm': ['timm==1.0.31', 'torchvision==0.28.0'],
-        'tests': ['pytest', 'pytest-timeout', 'av'],
+        'tests': ['pytest', 'pytest-timeout', 'pytest-xdist', 'av'],
     },
 )

@@ -10,4 +10,7 @@ python -m pip install -q -e '.[tests]'
 # requirement: no torchvision on PyPI fits the CPU torch (setup.py, the 'timm'
 # extra); tests/configs/conftest.py gives timm a stand-in instead.
 python -m pip install -q --no-deps timm==1.0.31
-python -m pytest tests -q "$@"
+# Two workers for the two cores: much of the suite is single-threaded
+# (tool starts, decoding, bookkeeping). Each test file runs whole in one
+# worker, in order, its module fixtures built once.
+python -m pytest tests -q -n 2 --dist loadfile "$@"
