@@ -39,7 +39,7 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
         '--jobs', type=int,
         help='trainings (then dense tests) at once without a launcher, each '
         'with the threads of a lone run, its output in <work_dir>/logs '
-        '(default: the challenge\'s jobs, else 1)')
+        '(default: the challenge\'s jobs; 1 with a launcher)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override challenge settings, e.g. work_dir=work_dirs/x')

@@ -134,8 +134,8 @@ class ChallengeRunner:
         stages (Sequence[str], optional): The stages to run, in
             :data:`~.challenge_plan.STAGES` order. Defaults to None (all).
         jobs (int, optional): Trainings (then dense tests) that run at once
-            without a launcher. Defaults to None (the challenge's
-            ``jobs``).
+            without a launcher. Defaults to None (the challenge's ``jobs``
+            without a launcher, else 1).
     """
 
     def __init__(self,
@@ -148,8 +148,9 @@ class ChallengeRunner:
         if unknown:
             raise ValueError(f'unknown stage(s) {unknown}; stages: '
                              f'{list(STAGES)}')
-        self.jobs = check_positive_int(
-            challenge.jobs if jobs is None else jobs, 'jobs')
+        if jobs is None:  # the challenge's jobs: without a launcher only
+            jobs = challenge.jobs if launch.launcher == 'none' else 1
+        self.jobs = check_positive_int(jobs, 'jobs')
         if self.jobs > 1 and launch.launcher != 'none':
             raise ValueError(
                 f'{self.jobs} jobs at once need --launcher none (a launcher '

@@ -173,6 +173,9 @@ def test_job_devices_follow_cuda_visible_devices(monkeypatch):
 def test_jobs_are_checked_and_shown_in_the_dry_run(challenge):
     with pytest.raises(ValueError, match='--launcher none'):
         ChallengeRunner(challenge, launch=Launch('pytorch'), jobs=2)
+    # the mini challenge's jobs = 4 holds without a launcher only
+    assert ChallengeRunner(challenge, launch=Launch('pytorch')).jobs == 1
+    assert ChallengeRunner(challenge).jobs == 4
     with pytest.raises(ValueError, match='jobs'):
         ChallengeRunner(challenge, jobs=0)
     lines = ChallengeRunner(challenge, jobs=3).dry_run()
