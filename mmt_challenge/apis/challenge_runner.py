@@ -76,13 +76,6 @@ def run_command(argv: List[str],
             output).
     """
     print_log('$ ' + ' '.join(argv), logger='current')
-    if log_file is not None:
-        os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
-        with open(log_file, 'ab') as log:
-            log.write(f'$ {" ".join(argv)}\n'.encode())
-            log.flush()
-            _run_in_own_process(argv, env, log.fileno())
-        return
     if in_process:
         saved = sys.argv
         sys.argv = argv[1:]
@@ -95,7 +88,14 @@ def run_command(argv: List[str],
         finally:
             sys.argv = saved
         return
-    _run_in_own_process(argv, env, None)
+    if log_file is None:
+        _run_in_own_process(argv, env, None)
+        return
+    os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
+    with open(log_file, 'ab') as log:
+        log.write(f'$ {" ".join(argv)}\n'.encode())
+        log.flush()
+        _run_in_own_process(argv, env, log.fileno())
 
 
 def _run_in_own_process(argv: List[str], env: Optional[Dict[str, str]],
@@ -266,10 +266,12 @@ class ChallengeRunner:
         """Run ``steps`` (own-process commands), ``self.jobs`` at once, each
         in a slot with its own log file (and GPU, round robin). After a
         failure, no new step starts; the running ones finish."""
+        queue: deque = deque()
         for step in steps:
             if step.done:
-                self._run_step(step)
-        queue = deque(s for s in steps if not s.done)
+                self._run_step(step)  # logs the reuse
+            else:
+                queue.append(step)
         total = len(queue)
         devices = job_devices()
         free_slots = list(range(self.jobs))[::-1]

@@ -5,6 +5,7 @@ one redoes nothing finished, and each job sees its own GPU where there are
 GPUs. Heavy steps are faked (tests/apis/fake_runs.py)."""
 import os
 import os.path as osp
+import sys
 import threading
 from unittest import mock
 
@@ -78,15 +79,15 @@ def test_run_command_writes_a_job_output_to_its_log(tmp_path):
                     'print("to stderr", file=sys.stderr)\n'
                     'sys.exit(int(sys.argv[1]))\n')
     log = tmp_path / 'logs' / 'noisy.log'
-    runner_module.run_command([runner_module.sys.executable, str(tool), '0'],
+    runner_module.run_command([sys.executable, str(tool), '0'],
                               log_file=str(log))
     with pytest.raises(RuntimeError, match='exit code 3'):
         runner_module.run_command(
-            [runner_module.sys.executable, str(tool), '3'], log_file=str(log))
+            [sys.executable, str(tool), '3'], log_file=str(log))
     text = log.read_text()
     # both runs, appended (a resumed training keeps what it printed)
     assert text.count('to stdout') == 2 and text.count('to stderr') == 2
-    assert text.startswith(f'$ {runner_module.sys.executable} {tool} 0\n')
+    assert text.startswith(f'$ {sys.executable} {tool} 0\n')
 
 
 def test_a_failed_job_starts_no_new_one_and_is_named(challenge):

@@ -64,7 +64,7 @@ def test_exit_codes_and_exceptions(processes, tmp_path, capfd):
 
 RENDEZVOUS = textwrap.dedent('''
     import os, sys, time
-    mine, other, out = sys.argv[1:4]
+    mine, other, mode = sys.argv[1:4]
     open(mine, 'w').close()
     deadline = time.time() + 60
     while not os.path.exists(other):  # the other command runs beside me
@@ -72,7 +72,7 @@ RENDEZVOUS = textwrap.dedent('''
             sys.exit(5)
         time.sleep(0.05)
     print('met', os.environ['TOOL_TEST_VAR'])
-    if out == 'sleep':
+    if mode == 'sleep':
         time.sleep(60)
 ''')
 
